@@ -1,0 +1,50 @@
+// drop_reason.h: every way edfpipe can drop a packet, one name each.
+//
+// The accounting invariant (docs/architecture.md) is rx = tx + sum(drops) + in_flight: a packet
+// that is not transmitted is counted under exactly one of these reasons. Parse reasons are
+// counted before a packet has a class; the others are counted against the packet's class.
+// Names are stable: they appear in the stats table, the JSON report and telemetry.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace edf {
+
+enum class DropReason : uint8_t {
+  // Frame is not valid Ethernet/IPv4/UDP (counted on the RX lcore, no class yet).
+  kRunt,             // shorter than an Ethernet header (or its VLAN tag)
+  kNotIpv4,          // EtherType is not IPv4 (ARP, IPv6, QinQ, ...)
+  kBadIpv4Header,    // version != 4, IHL < 5, or header runs past the frame
+  kBadIpv4Checksum,  // IPv4 header checksum does not verify
+  kBadIpv4Length,    // total length < header length, or larger than the frame
+  kFragment,         // MF set or fragment offset != 0
+  kNotUdp,           // IPv4 protocol is not UDP
+  kBadUdpLength,     // UDP header truncated, or UDP length != IPv4 payload length
+  kSegmented,        // headers do not fit in the first mbuf segment
+  // Counted against the packet's class.
+  kRxRingFull,       // RX -> EDF class ring full
+  kExpired,          // past its deadline before processing, class policy is `drop`
+  kTxRingFull,       // EDF -> TX class ring full
+  kTxFailed,         // NIC did not take it within the TX retry bound
+  kShutdown,         // still queued when the drain timeout ran out at shutdown
+  kCount,
+};
+
+inline constexpr size_t kDropReasonCount = static_cast<size_t>(DropReason::kCount);
+inline constexpr size_t kFirstClassDrop = static_cast<size_t>(DropReason::kRxRingFull);
+
+inline constexpr std::array<std::string_view, kDropReasonCount> kDropReasonNames = {
+    "runt",          "not_ipv4",      "bad_ipv4_header", "bad_ipv4_checksum", "bad_ipv4_length",
+    "fragment",      "not_udp",       "bad_udp_length",  "segmented",         "rx_ring_full",
+    "expired",       "tx_ring_full",  "tx_failed",       "shutdown",
+};
+
+constexpr std::string_view drop_reason_name(DropReason r) {
+  return kDropReasonNames[static_cast<size_t>(r)];
+}
+
+constexpr bool is_parse_drop(DropReason r) { return static_cast<size_t>(r) < kFirstClassDrop; }
+
+}  // namespace edf

@@ -1,0 +1,95 @@
+// drr.h: deficit round robin over N queues with byte quanta.
+//
+// Algorithm: M. Shreedhar and G. Varghese, "Efficient Fair Queueing Using Deficit Round Robin",
+// SIGCOMM 1995; the same as Linux net/sched/sch_drr.c. Each visit to a backlogged queue adds its
+// quantum to its deficit; the queue sends head packets while the head fits in the deficit. A queue
+// found empty loses its deficit, so an idle queue does not bank credit. Under backlog every queue
+// gets quantum_i / sum(quanta) of the bytes, within one maximum packet size per round.
+//
+// The scheduler is generic over a Queues type that exposes, for queue index i:
+//   uint32_t head_bytes(size_t i)  -- size of the head packet in bytes, 0 when the queue is empty
+//   void     pop(size_t i)         -- hand the head packet on (the caller's emit step)
+// and the caller bounds the work with max_packets (a burst) and a byte/token budget check.
+// Units: bytes. Does not allocate; one instance belongs to one lcore (not thread-safe).
+// Quanta must be > 0 (the profile validator rejects 0) and at least one maximum packet size for
+// O(1) work per packet; smaller quanta are still correct, just slower.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace edf {
+
+template <size_t kMaxQueues>
+class Drr {
+ public:
+  Drr() = default;
+  explicit Drr(std::span<const uint32_t> quanta_bytes) { set_quanta(quanta_bytes); }
+
+  void set_quanta(std::span<const uint32_t> quanta_bytes) {
+    n_ = quanta_bytes.size() < kMaxQueues ? quanta_bytes.size() : kMaxQueues;
+    for (size_t i = 0; i < n_; ++i) {
+      quantum_[i] = quanta_bytes[i] > 0 ? quanta_bytes[i] : 1;  // 0 would never serve the queue
+      deficit_[i] = 0;
+    }
+    cur_ = 0;
+    fresh_ = true;
+  }
+
+  [[nodiscard]] size_t size() const { return n_; }
+  [[nodiscard]] uint32_t quantum(size_t i) const { return quantum_[i]; }
+  [[nodiscard]] uint64_t deficit(size_t i) const { return deficit_[i]; }
+
+  // Serves up to max_packets head packets in DRR order. `admit(bytes)` is asked before each pop and
+  // may refuse (a rate limiter out of tokens); the scheduler then stops and resumes at the same
+  // queue, with the same deficit, on the next call. Returns the number of packets popped.
+  template <typename Queues, typename Admit>
+  size_t serve(Queues& q, size_t max_packets, Admit&& admit) {
+    size_t sent = 0;
+    size_t empty_visits = 0;  // consecutive queues found empty: stop after a full idle cycle
+    while (sent < max_packets && n_ > 0) {
+      const uint32_t head = q.head_bytes(cur_);
+      if (head == 0) {
+        deficit_[cur_] = 0;  // an idle queue does not bank credit
+        advance();
+        if (++empty_visits >= n_) break;
+        continue;
+      }
+      empty_visits = 0;
+      if (fresh_) {
+        deficit_[cur_] += quantum_[cur_];
+        fresh_ = false;
+      }
+      if (head > deficit_[cur_]) {
+        advance();  // keep the remainder for this queue's next turn
+        continue;
+      }
+      if (!admit(head)) break;
+      deficit_[cur_] -= head;
+      q.pop(cur_);
+      ++sent;
+    }
+    return sent;
+  }
+
+  template <typename Queues>
+  size_t serve(Queues& q, size_t max_packets) {
+    return serve(q, max_packets, [](uint32_t) { return true; });
+  }
+
+ private:
+  void advance() {
+    cur_ = cur_ + 1 == n_ ? 0 : cur_ + 1;
+    fresh_ = true;
+  }
+
+  std::array<uint32_t, kMaxQueues> quantum_{};
+  std::array<uint64_t, kMaxQueues> deficit_{};
+  size_t n_ = 0;
+  size_t cur_ = 0;
+  bool fresh_ = true;  // the next visit to cur_ starts a new turn and adds its quantum
+};
+
+}  // namespace edf

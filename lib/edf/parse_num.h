@@ -1,0 +1,36 @@
+// parse_num.h: strict number parsing for the profile and the command line.
+//
+// Whole string or nothing: no sign unless the type is signed, no leading or trailing spaces or
+// junk, no overflow, and the value must lie in [lo, hi]. Accepts 0x-prefixed hex when asked.
+// Returns an error text ("not a number", "out of range 1..256") for the caller to place.
+#pragma once
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace edf {
+
+template <typename T>
+[[nodiscard]] std::optional<std::string> parse_uint(std::string_view s, T lo, T hi, T& out,
+                                                    bool allow_hex = false) {
+  int base = 10;
+  if (allow_hex && s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    s.remove_prefix(2);
+    base = 16;
+  }
+  if (s.empty()) return "empty value, expected a number";
+  uint64_t v = 0;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
+  if (ec == std::errc::result_out_of_range)
+    return "out of range " + std::to_string(lo) + ".." + std::to_string(hi);
+  if (ec != std::errc() || ptr != s.data() + s.size()) return "not a whole number";
+  if (v < static_cast<uint64_t>(lo) || v > static_cast<uint64_t>(hi))
+    return "out of range " + std::to_string(lo) + ".." + std::to_string(hi);
+  out = static_cast<T>(v);
+  return std::nullopt;
+}
+
+}  // namespace edf

@@ -1,0 +1,456 @@
+#include "edf/profile.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "edf/classifier.h"
+#include "edf/parse_num.h"
+
+namespace edf {
+namespace {
+
+using Err = std::optional<std::string>;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+template <typename F>
+Err for_each_item(std::string_view list, F&& f) {
+  if (trim(list).empty()) return "empty list";
+  while (true) {
+    const size_t comma = list.find(',');
+    if (Err e = f(trim(list.substr(0, comma)))) return e;
+    if (comma == std::string_view::npos) return std::nullopt;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+Err parse_range(std::string_view s, PortRange& r) {
+  const size_t dash = s.find('-');
+  if (dash == std::string_view::npos) {
+    if (Err e = parse_uint<uint16_t>(s, 0, 65535, r.first)) return "port '" + std::string(s) + "': " + *e;
+    r.last = r.first;
+    return std::nullopt;
+  }
+  if (Err e = parse_uint<uint16_t>(trim(s.substr(0, dash)), 0, 65535, r.first))
+    return "range '" + std::string(s) + "': " + *e;
+  if (Err e = parse_uint<uint16_t>(trim(s.substr(dash + 1)), 0, 65535, r.last))
+    return "range '" + std::string(s) + "': " + *e;
+  if (r.last < r.first) return "range '" + std::string(s) + "' ends before it starts";
+  return std::nullopt;
+}
+
+Err parse_bool(std::string_view s, bool& out) {
+  if (s == "yes" || s == "true" || s == "1" || s == "on") out = true;
+  else if (s == "no" || s == "false" || s == "0" || s == "off") out = false;
+  else return "expected yes or no";
+  return std::nullopt;
+}
+
+Err parse_lcore(std::string_view s, int32_t& out) {
+  if (s == "auto") {
+    out = kAutoLcore;
+    return std::nullopt;
+  }
+  uint32_t v = 0;
+  if (Err e = parse_uint<uint32_t>(s, 0, 1023, v)) return "lcore '" + std::string(s) + "': " + *e + " (or auto)";
+  out = static_cast<int32_t>(v);
+  return std::nullopt;
+}
+
+bool valid_class_name(std::string_view n) {
+  if (n.empty() || n.size() > 31) return false;
+  return std::all_of(n.begin(), n.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+ClassConfig make_class(std::string name, uint32_t budget_us, std::vector<PortRange> ports,
+                       uint32_t quantum, bool is_default) {
+  ClassConfig c;
+  c.name = std::move(name);
+  c.budget_us = budget_us;
+  c.udp_dst_ports = std::move(ports);
+  c.quantum_bytes = quantum;
+  c.rx_ring = 1024;
+  c.tx_ring = 1024;
+  c.is_default = is_default;
+  return c;
+}
+
+Err apply_pipeline(PipelineConfig& c, std::string_view key, std::string_view v) {
+  if (key == "portmask") return parse_uint<uint64_t>(v, 0, UINT64_MAX, c.portmask, true);
+  if (key == "burst") return parse_uint<uint32_t>(v, 1, 256, c.burst);
+  if (key == "rxd") return parse_uint<uint16_t>(v, 64, 16384, c.rxd);
+  if (key == "txd") return parse_uint<uint16_t>(v, 64, 16384, c.txd);
+  if (key == "mbufs") return parse_uint<uint32_t>(v, 1024, 16777215, c.mbufs);
+  if (key == "mbuf_cache") return parse_uint<uint32_t>(v, 0, 512, c.mbuf_cache);
+  if (key == "processing") {
+    if (v == "fwd") c.processing = Processing::kFwd;
+    else if (v == "spin") c.processing = Processing::kSpin;
+    else return "expected fwd or spin";
+    return std::nullopt;
+  }
+  if (key == "spin_base_ns") return parse_uint<uint32_t>(v, 0, 100000000, c.spin_base_ns);
+  if (key == "spin_per_byte_ns") return parse_uint<uint32_t>(v, 0, 1000000, c.spin_per_byte_ns);
+  if (key == "edf_slice_us") return parse_uint<uint32_t>(v, 1, 1000000, c.edf_slice_us);
+  if (key == "idle") {
+    if (v == "spin") c.idle = IdlePolicy::kSpin;
+    else if (v == "yield") c.idle = IdlePolicy::kYield;
+    else if (v == "sleep") c.idle = IdlePolicy::kSleep;
+    else return "expected spin, yield or sleep";
+    return std::nullopt;
+  }
+  if (key == "idle_polls") return parse_uint<uint32_t>(v, 1, 1000000000, c.idle_polls);
+  if (key == "idle_sleep_us") return parse_uint<uint32_t>(v, 1, 1000000, c.idle_sleep_us);
+  if (key == "tx_retry_us") return parse_uint<uint32_t>(v, 0, 1000000, c.tx_retry_us);
+  if (key == "drain_ms") return parse_uint<uint32_t>(v, 0, 60000, c.drain_ms);
+  if (key == "stats_period_s") return parse_uint<uint32_t>(v, 0, 86400, c.stats_period_s);
+  if (key == "duration_s") return parse_uint<uint32_t>(v, 0, 31536000, c.duration_s);
+  if (key == "idle_exit_ms") return parse_uint<uint32_t>(v, 0, 86400000, c.idle_exit_ms);
+  return "unknown key in [pipeline]";
+}
+
+Err apply_class(ClassConfig& c, std::string_view key, std::string_view v) {
+  if (key == "budget_us") return parse_uint<uint32_t>(v, 1, 60000000, c.budget_us);
+  if (key == "udp_dst_ports") {
+    if (v == "none") {
+      c.udp_dst_ports.clear();
+      return std::nullopt;
+    }
+    std::vector<PortRange> ranges;
+    if (Err e = for_each_item(v, [&](std::string_view item) -> Err {
+          PortRange r;
+          if (Err e2 = parse_range(item, r)) return e2;
+          ranges.push_back(r);
+          return std::nullopt;
+        }))
+      return e;
+    c.udp_dst_ports = std::move(ranges);
+    return std::nullopt;
+  }
+  if (key == "dscp") {
+    if (v == "none") {
+      c.dscp.clear();
+      return std::nullopt;
+    }
+    std::vector<uint8_t> values;
+    if (Err e = for_each_item(v, [&](std::string_view item) -> Err {
+          uint8_t d = 0;
+          if (Err e2 = parse_uint<uint8_t>(item, 0, 63, d)) return "DSCP '" + std::string(item) + "': " + *e2;
+          values.push_back(d);
+          return std::nullopt;
+        }))
+      return e;
+    c.dscp = std::move(values);
+    return std::nullopt;
+  }
+  if (key == "quantum_bytes") {
+    if (v == "0") return "DRR quantum cannot be zero";
+    return parse_uint<uint32_t>(v, 64, 16777216, c.quantum_bytes);
+  }
+  if (key == "rx_ring") return parse_uint<uint32_t>(v, 64, 1048576, c.rx_ring);
+  if (key == "tx_ring") return parse_uint<uint32_t>(v, 64, 1048576, c.tx_ring);
+  if (key == "expired") {
+    if (v == "deliver") c.expired = ExpiredPolicy::kDeliver;
+    else if (v == "drop") c.expired = ExpiredPolicy::kDrop;
+    else return "expected deliver or drop";
+    return std::nullopt;
+  }
+  if (key == "default") return parse_bool(v, c.is_default);
+  return "unknown key in a [class ...] section";
+}
+
+Err apply_port(PortConfig& c, std::string_view key, std::string_view v) {
+  if (key == "rx_queues") return parse_uint<uint16_t>(v, 1, 16, c.rx_queues);
+  if (key == "tx_port") {
+    if (v == "same") {
+      c.tx_port = -1;
+      return std::nullopt;
+    }
+    uint16_t p = 0;
+    if (Err e = parse_uint<uint16_t>(v, 0, 1023, p)) return *e + " (or same)";
+    c.tx_port = p;
+    return std::nullopt;
+  }
+  if (key == "rate_bps") return parse_uint<uint64_t>(v, 0, 400000000000ull, c.rate_bps);
+  if (key == "rate_burst_bytes") return parse_uint<uint32_t>(v, 2048, 16777216, c.rate_burst_bytes);
+  if (key == "rx_quantum_bytes") {
+    if (v == "0") return "DRR quantum cannot be zero";
+    return parse_uint<uint32_t>(v, 64, 16777216, c.rx_quantum_bytes);
+  }
+  return "unknown key in a [port N] section";
+}
+
+Err apply_fwd(Profile& p, std::string_view key, std::string_view v) {
+  if (key != "udp_port_map") return "unknown key in [fwd]";
+  std::vector<PortMapRange> map;
+  if (v != "none") {
+    if (Err e = for_each_item(v, [&](std::string_view item) -> Err {
+          const size_t colon = item.find(':');
+          if (colon == std::string_view::npos)
+            return "map '" + std::string(item) + "': expected IN_FIRST-IN_LAST:OUT_FIRST[-OUT_LAST]";
+          PortRange in, out;
+          if (Err e2 = parse_range(trim(item.substr(0, colon)), in)) return e2;
+          if (Err e2 = parse_range(trim(item.substr(colon + 1)), out)) return e2;
+          const bool out_is_range = item.substr(colon + 1).find('-') != std::string_view::npos;
+          if (out_is_range && out.last - out.first != in.last - in.first)
+            return "map '" + std::string(item) + "': input and output ranges differ in width";
+          if (uint32_t{out.first} + (in.last - in.first) > 65535)
+            return "map '" + std::string(item) + "': output range runs past port 65535";
+          map.push_back({in.first, in.last, out.first});
+          return std::nullopt;
+        }))
+      return e;
+  }
+  p.udp_port_map = std::move(map);
+  return std::nullopt;
+}
+
+Err apply_lcores(LcoreRoles& r, std::string_view key, std::string_view v) {
+  if (key == "rx") {
+    std::vector<int32_t> ids;
+    if (Err e = for_each_item(v, [&](std::string_view item) -> Err {
+          int32_t id = 0;
+          if (Err e2 = parse_lcore(item, id)) return e2;
+          if (std::find(ids.begin(), ids.end(), id) != ids.end()) return "lcore listed twice";
+          ids.push_back(id);
+          return std::nullopt;
+        }))
+      return e;
+    if (ids.size() > 1 && std::find(ids.begin(), ids.end(), kAutoLcore) != ids.end())
+      return "auto cannot be mixed with lcore ids";
+    r.rx = std::move(ids);
+    return std::nullopt;
+  }
+  if (key == "edf") return parse_lcore(v, r.edf);
+  if (key == "tx") return parse_lcore(v, r.tx);
+  return "unknown key in [lcores] (expected rx, edf, tx)";
+}
+
+bool ranges_overlap(const PortRange& a, const PortRange& b) {
+  return a.first <= b.last && b.first <= a.last;
+}
+
+std::string range_text(const PortRange& r) {
+  return r.first == r.last ? std::to_string(r.first)
+                           : std::to_string(r.first) + "-" + std::to_string(r.last);
+}
+
+}  // namespace
+
+std::string_view to_string(ExpiredPolicy v) { return v == ExpiredPolicy::kDrop ? "drop" : "deliver"; }
+std::string_view to_string(IdlePolicy v) {
+  return v == IdlePolicy::kSpin ? "spin" : v == IdlePolicy::kYield ? "yield" : "sleep";
+}
+std::string_view to_string(Processing v) { return v == Processing::kSpin ? "spin" : "fwd"; }
+
+PortConfig Profile::port(uint16_t id) const {
+  for (const auto& p : ports)
+    if (p.port_id == id) return p;
+  PortConfig d;
+  d.port_id = id;
+  return d;
+}
+
+size_t Profile::default_class() const {
+  for (size_t i = 0; i < classes.size(); ++i)
+    if (classes[i].is_default) return i;
+  return classes.empty() ? 0 : classes.size() - 1;
+}
+
+Profile default_profile() {
+  Profile p;
+  p.classes.push_back(make_class("high", 1000, {{8080, 8081}}, 4096, false));
+  p.classes.push_back(make_class("medium", 10000, {{8082, 8083}}, 4096, false));
+  p.classes.push_back(make_class("low", 100000, {{8084, 8085}}, 4096, false));
+  p.classes.push_back(make_class("best_effort", 1000000, {}, 4096, true));
+  p.udp_port_map.push_back({8080, 8085, 9080});
+  return p;
+}
+
+std::optional<std::string> apply_setting(Profile& p, std::string_view section,
+                                         std::string_view key, std::string_view value) {
+  section = trim(section);
+  key = trim(key);
+  value = trim(value);
+  if (section == "pipeline") return apply_pipeline(p.pipeline, key, value);
+  if (section == "lcores") return apply_lcores(p.lcores, key, value);
+  if (section == "fwd") return apply_fwd(p, key, value);
+  if (section.starts_with("class ")) {
+    const std::string_view name = trim(section.substr(6));
+    if (!valid_class_name(name))
+      return "class name '" + std::string(name) + "' must be 1-31 characters of a-z, 0-9, _ or -";
+    auto it = std::find_if(p.classes.begin(), p.classes.end(),
+                           [&](const ClassConfig& c) { return c.name == name; });
+    if (it == p.classes.end()) {
+      if (p.classes.size() >= kMaxClasses)
+        return "too many classes (at most " + std::to_string(kMaxClasses) + ")";
+      p.classes.push_back(make_class(std::string(name), 0, {}, 4096, false));
+      it = p.classes.end() - 1;
+    }
+    return apply_class(*it, key, value);
+  }
+  if (section.starts_with("port ")) {
+    uint16_t id = 0;
+    if (Err e = parse_uint<uint16_t>(trim(section.substr(5)), 0, 1023, id))
+      return "section [" + std::string(section) + "]: port id " + *e;
+    auto it = std::find_if(p.ports.begin(), p.ports.end(),
+                           [&](const PortConfig& c) { return c.port_id == id; });
+    if (it == p.ports.end()) {
+      PortConfig c;
+      c.port_id = id;
+      p.ports.push_back(c);
+      it = p.ports.end() - 1;
+    }
+    return apply_port(*it, key, value);
+  }
+  return "unknown section [" + std::string(section) +
+         "] (expected pipeline, lcores, fwd, class NAME, port N)";
+}
+
+std::vector<std::string> validate_profile(const Profile& p) {
+  std::vector<std::string> errs;
+  if (p.classes.empty()) errs.push_back("no traffic classes: define at least one [class NAME]");
+  size_t defaults = 0;
+  for (size_t i = 0; i < p.classes.size(); ++i) {
+    const ClassConfig& a = p.classes[i];
+    if (a.is_default) ++defaults;
+    if (a.budget_us == 0) errs.push_back("[class " + a.name + "] budget_us is missing (microseconds, > 0)");
+    for (size_t j = i + 1; j < p.classes.size(); ++j) {
+      const ClassConfig& b = p.classes[j];
+      for (const auto& ra : a.udp_dst_ports)
+        for (const auto& rb : b.udp_dst_ports)
+          if (ranges_overlap(ra, rb))
+            errs.push_back("[class " + a.name + "] udp_dst_ports " + range_text(ra) +
+                           " overlaps [class " + b.name + "] udp_dst_ports " + range_text(rb));
+      for (uint8_t d : a.dscp)
+        if (std::find(b.dscp.begin(), b.dscp.end(), d) != b.dscp.end())
+          errs.push_back("[class " + a.name + "] and [class " + b.name + "] both claim dscp " +
+                         std::to_string(d));
+    }
+    for (size_t x = 0; x < a.udp_dst_ports.size(); ++x)
+      for (size_t y = x + 1; y < a.udp_dst_ports.size(); ++y)
+        if (ranges_overlap(a.udp_dst_ports[x], a.udp_dst_ports[y]))
+          errs.push_back("[class " + a.name + "] udp_dst_ports " + range_text(a.udp_dst_ports[x]) +
+                         " overlaps " + range_text(a.udp_dst_ports[y]));
+  }
+  if (defaults > 1) errs.push_back("more than one class has default = yes");
+  for (size_t i = 0; i < p.udp_port_map.size(); ++i)
+    for (size_t j = i + 1; j < p.udp_port_map.size(); ++j) {
+      const PortRange a{p.udp_port_map[i].in_first, p.udp_port_map[i].in_last};
+      const PortRange b{p.udp_port_map[j].in_first, p.udp_port_map[j].in_last};
+      if (ranges_overlap(a, b))
+        errs.push_back("[fwd] udp_port_map input ranges " + range_text(a) + " and " + range_text(b) +
+                       " overlap");
+    }
+  if (p.pipeline.mbuf_cache > p.pipeline.mbufs / 4)
+    errs.push_back("[pipeline] mbuf_cache = " + std::to_string(p.pipeline.mbuf_cache) +
+                   ": larger than mbufs / 4 (" + std::to_string(p.pipeline.mbufs / 4) + ")");
+  return errs;
+}
+
+std::vector<std::string> load_profile(const IniDocument& doc, const Profile& base, Profile& out) {
+  Profile p = base;
+  p.source = doc.path;
+  std::vector<std::string> errs;
+  auto where = [&](int line) {
+    return line > 0 ? doc.path + ":" + std::to_string(line) : doc.path;
+  };
+  bool classes_replaced = false;
+  std::vector<std::string> seen_sections;
+  for (const IniSection& s : doc.sections) {
+    if (std::find(seen_sections.begin(), seen_sections.end(), s.name) != seen_sections.end()) {
+      errs.push_back(where(s.line) + ": [" + s.name + "] appears twice");
+      continue;
+    }
+    seen_sections.push_back(s.name);
+    if (s.name.starts_with("class ") && !classes_replaced) {
+      p.classes.clear();  // a profile's classes replace the defaults, in file order
+      classes_replaced = true;
+    }
+    if (s.name.starts_with("class ") && s.entries.empty()) {
+      if (Err e = apply_setting(p, s.name, "default", "no"))  // creates the class
+        errs.push_back(where(s.line) + ": [" + s.name + "]: " + *e);
+    }
+    std::vector<std::string_view> seen_keys;
+    for (const IniEntry& e : s.entries) {
+      const std::string loc = where(e.line) + ": [" + s.name + "] " + e.key + " = " + e.value + ": ";
+      if (std::find(seen_keys.begin(), seen_keys.end(), e.key) != seen_keys.end()) {
+        errs.push_back(loc + "key given twice in this section");
+        continue;
+      }
+      seen_keys.push_back(e.key);
+      if (Err why = apply_setting(p, s.name, e.key, e.value)) errs.push_back(loc + *why);
+    }
+  }
+  for (std::string& e : validate_profile(p)) errs.push_back(doc.path + ": " + e);
+  if (errs.empty()) out = std::move(p);
+  return errs;
+}
+
+std::string profile_to_ini(const Profile& p) {
+  std::ostringstream o;
+  const PipelineConfig& c = p.pipeline;
+  o << "[pipeline]\n"
+    << "portmask = 0x" << std::hex << c.portmask << std::dec << "\n"
+    << "burst = " << c.burst << "\n"
+    << "rxd = " << c.rxd << "\n"
+    << "txd = " << c.txd << "\n"
+    << "mbufs = " << c.mbufs << "\n"
+    << "mbuf_cache = " << c.mbuf_cache << "\n"
+    << "processing = " << to_string(c.processing) << "\n"
+    << "spin_base_ns = " << c.spin_base_ns << "\n"
+    << "spin_per_byte_ns = " << c.spin_per_byte_ns << "\n"
+    << "edf_slice_us = " << c.edf_slice_us << "\n"
+    << "idle = " << to_string(c.idle) << "\n"
+    << "idle_polls = " << c.idle_polls << "\n"
+    << "idle_sleep_us = " << c.idle_sleep_us << "\n"
+    << "tx_retry_us = " << c.tx_retry_us << "\n"
+    << "drain_ms = " << c.drain_ms << "\n"
+    << "stats_period_s = " << c.stats_period_s << "\n"
+    << "duration_s = " << c.duration_s << "\n"
+    << "idle_exit_ms = " << c.idle_exit_ms << "\n";
+  auto lcore = [](int32_t id) { return id == kAutoLcore ? std::string("auto") : std::to_string(id); };
+  o << "\n[lcores]\nrx = ";
+  for (size_t i = 0; i < p.lcores.rx.size(); ++i) o << (i ? "," : "") << lcore(p.lcores.rx[i]);
+  o << "\nedf = " << lcore(p.lcores.edf) << "\ntx = " << lcore(p.lcores.tx) << "\n";
+  o << "\n[fwd]\nudp_port_map = ";
+  if (p.udp_port_map.empty()) o << "none";
+  for (size_t i = 0; i < p.udp_port_map.size(); ++i) {
+    const auto& m = p.udp_port_map[i];
+    o << (i ? "," : "") << m.in_first << "-" << m.in_last << ":" << m.out_first << "-"
+      << (m.out_first + (m.in_last - m.in_first));
+  }
+  o << "\n";
+  for (const ClassConfig& k : p.classes) {
+    o << "\n[class " << k.name << "]\n"
+      << "budget_us = " << k.budget_us << "\n"
+      << "udp_dst_ports = ";
+    if (k.udp_dst_ports.empty()) o << "none";
+    for (size_t i = 0; i < k.udp_dst_ports.size(); ++i)
+      o << (i ? "," : "") << range_text(k.udp_dst_ports[i]);
+    o << "\ndscp = ";
+    if (k.dscp.empty()) o << "none";
+    for (size_t i = 0; i < k.dscp.size(); ++i) o << (i ? "," : "") << unsigned{k.dscp[i]};
+    o << "\nquantum_bytes = " << k.quantum_bytes << "\n"
+      << "rx_ring = " << k.rx_ring << "\n"
+      << "tx_ring = " << k.tx_ring << "\n"
+      << "expired = " << to_string(k.expired) << "\n"
+      << "default = " << (k.is_default ? "yes" : "no") << "\n";
+  }
+  for (const PortConfig& q : p.ports) {
+    o << "\n[port " << q.port_id << "]\n"
+      << "rx_queues = " << q.rx_queues << "\n"
+      << "tx_port = " << (q.tx_port < 0 ? std::string("same") : std::to_string(q.tx_port)) << "\n"
+      << "rate_bps = " << q.rate_bps << "\n"
+      << "rate_burst_bytes = " << q.rate_burst_bytes << "\n"
+      << "rx_quantum_bytes = " << q.rx_quantum_bytes << "\n";
+  }
+  return o.str();
+}
+
+}  // namespace edf

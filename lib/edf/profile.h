@@ -1,0 +1,141 @@
+// profile.h: edfpipe's configuration model, its defaults, and strict validation.
+//
+// A profile is an INI document (conf/edfpipe.ini documents every key with its unit) that src/
+// reads with rte_cfgfile into an IniDocument; command-line options are applied through the same
+// apply_setting() path, so a bad value is reported the same way wherever it came from.
+// Validate, then commit (STYLE rule 7): load_profile() works on a copy and changes its output
+// only when every key and every cross-check passed; otherwise it returns every problem as
+// "file:line: [section] key = value: why". Checks that need EAL (does port 3 exist? is lcore 5
+// enabled?) are made by src/ before anything starts. Control path only: allocates freely.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace edf {
+
+struct IniEntry {
+  std::string key;
+  std::string value;
+  int line = 0;  // 1-based line in the file, 0 when unknown
+};
+
+struct IniSection {
+  std::string name;
+  int line = 0;
+  std::vector<IniEntry> entries;
+};
+
+struct IniDocument {
+  std::string path;  // for messages
+  std::vector<IniSection> sections;
+};
+
+enum class ExpiredPolicy : uint8_t { kDeliver, kDrop };
+enum class IdlePolicy : uint8_t { kSpin, kYield, kSleep };
+enum class Processing : uint8_t { kFwd, kSpin };
+
+struct PortRange {
+  uint16_t first = 0;
+  uint16_t last = 0;
+};
+
+struct ClassConfig {
+  std::string name;
+  uint32_t budget_us = 0;              // latency budget: deadline = arrival + budget
+  std::vector<PortRange> udp_dst_ports;  // classification by UDP destination port
+  std::vector<uint8_t> dscp;           // classification by DSCP (takes precedence over ports)
+  uint32_t quantum_bytes = 0;          // egress DRR quantum
+  uint32_t rx_ring = 0;                // RX -> EDF ring capacity, packets
+  uint32_t tx_ring = 0;                // EDF -> TX ring capacity, packets (one per output port)
+  ExpiredPolicy expired = ExpiredPolicy::kDeliver;
+  bool is_default = false;             // unmatched valid UDP goes here
+};
+
+struct PortConfig {
+  uint16_t port_id = 0;
+  uint16_t rx_queues = 1;
+  int32_t tx_port = -1;              // output port for packets received here; -1: the same port
+  uint64_t rate_bps = 0;             // egress token bucket, bits per second of L2 frame; 0 = off
+  uint32_t rate_burst_bytes = 32768; // token bucket depth
+  uint32_t rx_quantum_bytes = 16384; // ingress DRR quantum of each of this port's RX queues
+};
+
+struct PortMapRange {
+  uint16_t in_first = 0;
+  uint16_t in_last = 0;
+  uint16_t out_first = 0;
+};
+
+inline constexpr int32_t kAutoLcore = -1;
+
+struct LcoreRoles {
+  std::vector<int32_t> rx{kAutoLcore};  // RX lcores; inputs are dealt to them round robin
+  int32_t edf = kAutoLcore;
+  int32_t tx = kAutoLcore;
+};
+
+struct PipelineConfig {
+  uint64_t portmask = 0;  // 0: every port EAL found
+  uint32_t burst = 32;    // packets per rx_burst, ring dequeue and tx_burst
+  uint16_t rxd = 1024;    // RX descriptors per queue
+  uint16_t txd = 1024;    // TX descriptors per queue
+  uint32_t mbufs = 16383; // mbufs per NUMA node in use
+  uint32_t mbuf_cache = 256;
+  Processing processing = Processing::kFwd;
+  uint32_t spin_base_ns = 100000;  // spin stage: base_ns + per_byte_ns * UDP payload bytes
+  uint32_t spin_per_byte_ns = 71;  // 71 ns * 1400 B ~= 100 us, the prototype's size term
+  uint32_t edf_slice_us = 20;      // EDF gives its lcore back after this long (shared lcores)
+  IdlePolicy idle = IdlePolicy::kYield;
+  uint32_t idle_polls = 64;        // empty polls before the idle policy applies
+  uint32_t idle_sleep_us = 20;     // sleep length for idle = sleep
+  uint32_t tx_retry_us = 100;      // how long TX retries what the NIC refused, then drops it
+  uint32_t drain_ms = 500;         // shutdown: time to drain rings before flushing them
+  uint32_t stats_period_s = 0;     // live table period; 0 = only the final table
+  uint32_t duration_s = 0;         // stop after this long; 0 = run until a signal
+  uint32_t idle_exit_ms = 0;       // stop after no packet arrived for this long; 0 = never
+};
+
+struct Profile {
+  std::string source = "built-in default";
+  PipelineConfig pipeline;
+  std::vector<ClassConfig> classes;
+  std::vector<PortConfig> ports;  // ports with settings; others use PortConfig{} defaults
+  std::vector<PortMapRange> udp_port_map;
+  LcoreRoles lcores;
+
+  [[nodiscard]] PortConfig port(uint16_t id) const;
+  [[nodiscard]] size_t default_class() const;
+};
+
+// The built-in profile: the prototype's classes (high 8080-8081 1 ms, medium 8082-8083 10 ms,
+// low 8084-8085 100 ms, best_effort the rest, 1 s) and its port map 8080-8085 -> 9080-9085.
+[[nodiscard]] Profile default_profile();
+
+// Applies every entry of `doc` on top of `base`. On success returns no messages and sets `out`;
+// otherwise returns every problem found and leaves `out` untouched. A profile that has any
+// [class ...] section replaces the default classes with its own, in file order.
+[[nodiscard]] std::vector<std::string> load_profile(const IniDocument& doc, const Profile& base,
+                                                    Profile& out);
+
+// Sets one key; returns why the value is refused, or nothing. `section` is as in the INI file
+// ("pipeline", "class high", "port 0", "lcores", "fwd"). Creates a class or port on first use.
+[[nodiscard]] std::optional<std::string> apply_setting(Profile& p, std::string_view section,
+                                                       std::string_view key,
+                                                       std::string_view value);
+
+// Cross-checks that span keys: class count, unique names, one default class, overlapping port
+// ranges or DSCP values between classes, port map ranges. Returns messages naming what clashes.
+[[nodiscard]] std::vector<std::string> validate_profile(const Profile& p);
+
+// The profile as INI text that load_profile() reads back to an equal profile.
+[[nodiscard]] std::string profile_to_ini(const Profile& p);
+
+[[nodiscard]] std::string_view to_string(ExpiredPolicy v);
+[[nodiscard]] std::string_view to_string(IdlePolicy v);
+[[nodiscard]] std::string_view to_string(Processing v);
+
+}  // namespace edf
