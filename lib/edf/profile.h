@@ -96,7 +96,7 @@ struct PipelineConfig {
   uint32_t drain_ms = 500;         // shutdown: time to drain rings before flushing them
   uint32_t stats_period_s = 0;     // live table period; 0 = only the final table
   uint32_t duration_s = 0;         // stop after this long; 0 = run until a signal
-  uint32_t idle_exit_ms = 0;       // stop after no packet arrived for this long; 0 = never
+  uint32_t idle_exit_ms = 0;       // stop once no packet was received, sent or dropped this long; 0 = never
 };
 
 struct Profile {

@@ -1,0 +1,136 @@
+// app.h: the running pipeline's shared state: ports, pools, rings, per-lcore contexts and stats.
+//
+// Who writes what (grout's convention):
+//   AppContext fields      ctlplane (main lcore): wo before launch, ro after; dataplane: ro
+//   AppContext::phase      ctlplane: wo; dataplane: ro (polled once per loop)
+//   LcoreStats             its own lcore: wo (relaxed single-writer counters, edf/counter.h);
+//                          ctlplane, telemetry: ro at any time; ctlplane: wo only after the lcore stopped
+//   LcoreContext::rx_stopped  its own lcore: wo; ctlplane: ro
+// Nothing here is allocated after launch.
+#pragma once
+
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "edf/burst_queue.h"
+#include "edf/classifier.h"
+#include "edf/drop_reason.h"
+#include "edf/drr.h"
+#include "edf/histogram.h"
+#include "edf/port_map.h"
+#include "edf/profile.h"
+#include "edf/token_bucket.h"
+
+namespace edf {
+
+inline constexpr size_t kMaxBurst = 256;        // the profile's burst is at most this
+inline constexpr size_t kMaxInputsPerLcore = 32;
+inline constexpr size_t kMaxPorts = 16;
+
+// Per-packet metadata, in an mbuf dynamic field (registered once at init).
+struct PacketMeta {
+  uint64_t arrival_tsc;   // TSC when its RX burst was received
+  uint64_t deadline_tsc;  // arrival + class budget
+  uint16_t l4_offset;     // UDP header offset in the first segment
+  uint16_t payload_len;   // UDP payload bytes
+  uint16_t out_port;      // output port from the input port's tx_port
+  uint8_t cls;            // traffic class index
+  uint8_t reserved;
+};
+static_assert(sizeof(PacketMeta) == 24);
+
+// Offset of PacketMeta in every mbuf; written once by init before any lcore starts, then constant,
+// as DPDK's own dynfield offsets are.
+extern int g_meta_offset;
+
+inline PacketMeta* meta(rte_mbuf* m) { return RTE_MBUF_DYNFIELD(m, g_meta_offset, PacketMeta*); }
+
+struct alignas(RTE_CACHE_LINE_SIZE) ClassCounters {
+  uint64_t rx;          // classified into this class (valid packets)
+  uint64_t rx_bytes;
+  uint64_t tx;          // taken by the NIC
+  uint64_t tx_bytes;
+  uint64_t late;        // past deadline before processing, delivered anyway (policy deliver)
+  uint64_t misses;      // past deadline when transmitted
+  std::array<uint64_t, kDropReasonCount> drops;
+};
+
+struct alignas(RTE_CACHE_LINE_SIZE) LcoreStats {
+  uint64_t rx;          // every frame an rx_burst returned, valid or not
+  uint64_t rx_bytes;
+  std::array<uint64_t, kDropReasonCount> parse_drops;  // frames with no class
+  std::array<ClassCounters, kMaxClasses> cls;
+  std::array<Histogram, kMaxClasses> latency;  // arrival to tx_burst, ns (TX role)
+  uint64_t loops;
+  uint64_t busy_cycles;  // cycles of loop iterations that did work
+  uint64_t total_cycles;
+};
+
+enum class Phase : int { kRun, kDrain, kStop };
+
+struct RxInput {
+  uint16_t port;
+  uint16_t queue;
+  uint16_t out_port;
+  BurstQueue<rte_mbuf*, kMaxBurst> staged;
+};
+
+struct TxPortState {
+  uint16_t port;
+  std::array<rte_ring*, kMaxClasses> ring;  // EDF -> TX for this port, per class
+  std::array<BurstQueue<rte_mbuf*, kMaxBurst>, kMaxClasses> staged;
+  Drr<kMaxClasses> drr;
+  TokenBucket bucket;
+  std::array<rte_mbuf*, kMaxBurst> pending;  // refused by the NIC, retried until tx_retry_us
+  uint32_t n_pending;
+  uint64_t pending_since_tsc;
+};
+
+struct AppContext;
+
+struct alignas(RTE_CACHE_LINE_SIZE) LcoreContext {
+  unsigned lcore_id = 0;
+  AppContext* app = nullptr;
+  bool has_rx = false, has_edf = false, has_tx = false;
+  std::atomic<bool> rx_stopped{false};
+  LcoreStats* stats = nullptr;  // rte_zmalloc'd on this lcore's socket
+
+  // RX role
+  std::vector<RxInput> inputs;  // sized before launch
+  Drr<kMaxInputsPerLcore> rx_drr;
+  // EDF role
+  std::array<BurstQueue<rte_mbuf*, kMaxBurst>, kMaxClasses> edf_staged;
+  // TX role
+  std::vector<TxPortState> tx_ports;  // sized before launch
+};
+
+struct AppContext {
+  Profile profile;
+  uint64_t tsc_hz = 0;
+  size_t n_classes = 0;
+  Classifier classifier;
+  PortMap port_map;
+  std::array<uint64_t, kMaxClasses> budget_tsc{};
+  std::array<ExpiredPolicy, kMaxClasses> expired{};
+  std::vector<uint16_t> ports;                       // ports in use, ascending
+  std::array<rte_ring*, kMaxClasses> edf_ring{};     // RX -> EDF, per class
+  std::array<std::array<rte_ring*, kMaxClasses>, kMaxPorts> tx_ring{};  // EDF -> TX, [port][class]
+  std::vector<rte_mempool*> pools;                   // one per NUMA socket in use
+  std::vector<LcoreContext*> lcores;                 // worker lcores with roles
+  LcoreStats* ctl_stats = nullptr;                   // main lcore: drops counted at shutdown
+  std::atomic<Phase> phase{Phase::kRun};
+  uint64_t start_tsc = 0;
+  // derived from the profile, in TSC cycles
+  uint64_t spin_base_cycles_x1e9 = 0;  // spin_base_ns * tsc_hz (divide by 1e9 per packet)
+  uint64_t edf_slice_tsc = 0;
+  uint64_t tx_retry_tsc = 0;
+};
+
+}  // namespace edf

@@ -1,0 +1,39 @@
+// args.h: edfpipe's own command line (after EAL's `--`), in the style of testpmd and l3fwd.
+//
+// Options that set profile keys are kept as (section, key, value) overrides and applied after the
+// profile through edf::apply_setting, so the command line and the INI file share one validator.
+// Control path only.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "edf/profile.h"
+
+namespace edf {
+
+struct Override {
+  std::string option;  // as the user wrote it, for messages ("--burst 0")
+  std::string section;
+  std::string key;
+  std::string value;
+};
+
+struct AppOptions {
+  std::string profile_path;  // -f; empty: the built-in default profile
+  std::string stats_json;    // --stats-json: write the final report here
+  bool check_profile = false;
+  bool dump_profile = false;
+  bool help = false;
+  std::vector<Override> overrides;
+};
+
+// Parses the application arguments (argv[0] is the program name). Returns "" or an error text.
+[[nodiscard]] std::string parse_app_args(int argc, char** argv, AppOptions& out);
+
+// Loads the profile file (if any), applies the overrides and validates. Returns every problem.
+[[nodiscard]] std::vector<std::string> build_profile(const AppOptions& opts, Profile& out);
+
+void print_usage(const char* prog);
+
+}  // namespace edf

@@ -1,0 +1,344 @@
+#include "dataplane.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <sched.h>
+
+#include "app.h"
+#include "edf/counter.h"
+#include "edf/edf_merge.h"
+#include "edf/packet_parse.h"
+
+namespace edf {
+
+int g_meta_offset = -1;
+
+namespace {
+
+void free_counted(rte_mbuf** pkts, size_t n, uint64_t& counter) {
+  if (n == 0) return;
+  rte_pktmbuf_free_bulk(pkts, static_cast<unsigned>(n));
+  counter_add(counter, n);
+}
+
+// ---------------------------------------------------------------- RX
+
+struct RxQueues {
+  LcoreContext& lc;
+  bool refill;  // false while draining: serve what is staged, poll the NIC no more
+  uint64_t now;
+
+  uint32_t head_bytes(size_t i) {
+    RxInput& in = lc.inputs[i];
+    if (in.staged.empty()) {
+      if (!refill) return 0;
+      rte_mbuf** area = in.staged.refill_area();
+      const uint16_t n = rte_eth_rx_burst(in.port, in.queue, area,
+                                          static_cast<uint16_t>(lc.app->profile.pipeline.burst));
+      in.staged.filled(n);
+      if (n == 0) return 0;
+      uint64_t bytes = 0;
+      for (uint16_t k = 0; k < n; ++k) {
+        bytes += rte_pktmbuf_pkt_len(area[k]);
+        meta(area[k])->arrival_tsc = now;
+      }
+      counter_add(lc.stats->rx, n);
+      counter_add(lc.stats->rx_bytes, bytes);
+    }
+    return rte_pktmbuf_pkt_len(in.staged.front());
+  }
+  void pop(size_t i) {
+    popped[n_popped] = lc.inputs[i].staged.pop();
+    popped_from[n_popped] = static_cast<uint16_t>(i);
+    ++n_popped;
+  }
+
+  std::array<rte_mbuf*, kMaxBurst> popped;
+  std::array<uint16_t, kMaxBurst> popped_from;
+  size_t n_popped = 0;
+};
+
+size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
+  AppContext& app = *lc.app;
+  RxQueues q{lc, running, now, {}, {}, 0};
+  const size_t n = lc.rx_drr.serve(q, app.profile.pipeline.burst);
+  if (n == 0) return 0;
+
+  std::array<std::array<rte_mbuf*, kMaxBurst>, kMaxClasses> by_class;
+  std::array<uint32_t, kMaxClasses> n_class{};
+  std::array<rte_mbuf*, kMaxBurst> bad;
+  size_t n_bad = 0;
+  LcoreStats& st = *lc.stats;
+
+  for (size_t k = 0; k < n; ++k) {
+    rte_mbuf* m = q.popped[k];
+    const ParseResult r = parse_udp(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m),
+                                    rte_pktmbuf_pkt_len(m));
+    if (!r.ok) {
+      counter_add(st.parse_drops[static_cast<size_t>(r.reason)], 1);
+      bad[n_bad++] = m;
+      continue;
+    }
+    const uint8_t c = app.classifier.classify(r.udp);
+    PacketMeta* md = meta(m);
+    md->deadline_tsc = md->arrival_tsc + app.budget_tsc[c];
+    md->l4_offset = r.udp.l4_offset;
+    md->payload_len = r.udp.payload_len;
+    md->out_port = lc.inputs[q.popped_from[k]].out_port;
+    md->cls = c;
+    by_class[c][n_class[c]++] = m;
+    counter_add(st.cls[c].rx, 1);
+    counter_add(st.cls[c].rx_bytes, rte_pktmbuf_pkt_len(m));
+  }
+  if (n_bad) rte_pktmbuf_free_bulk(bad.data(), static_cast<unsigned>(n_bad));
+
+  for (size_t c = 0; c < app.n_classes; ++c) {
+    if (n_class[c] == 0) continue;
+    const unsigned done = rte_ring_enqueue_burst(app.edf_ring[c], reinterpret_cast<void**>(by_class[c].data()),
+                                                 n_class[c], nullptr);
+    free_counted(by_class[c].data() + done, n_class[c] - done,
+                 st.cls[c].drops[static_cast<size_t>(DropReason::kRxRingFull)]);
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------- EDF
+
+struct EdfQueues {
+  LcoreContext& lc;
+  uint64_t head_deadline(size_t c) {
+    auto& q = lc.edf_staged[c];
+    if (q.empty()) {
+      const unsigned n = rte_ring_dequeue_burst(lc.app->edf_ring[c], reinterpret_cast<void**>(q.refill_area()),
+                                                lc.app->profile.pipeline.burst, nullptr);
+      q.filled(n);
+      if (n == 0) return kNoDeadline;
+    }
+    return meta(q.front())->deadline_tsc;
+  }
+};
+
+// Busy-waits for the spin stage's simulated work; returns the TSC when it ended.
+uint64_t spin_for(const AppContext& app, const PacketMeta& md, uint64_t now) {
+  const PipelineConfig& p = app.profile.pipeline;
+  const uint64_t ns = p.spin_base_ns + uint64_t{p.spin_per_byte_ns} * md.payload_len;
+  const uint64_t until = now + ns * app.tsc_hz / 1000000000ull;
+  uint64_t t = rte_rdtsc();
+  while (t < until) {
+    rte_pause();
+    t = rte_rdtsc();
+  }
+  return t;
+}
+
+size_t edf_poll(LcoreContext& lc, uint64_t now) {
+  AppContext& app = *lc.app;
+  LcoreStats& st = *lc.stats;
+  const size_t burst = app.profile.pipeline.burst;
+  const bool spin = app.profile.pipeline.processing == Processing::kSpin;
+  const uint64_t start = now;
+  EdfQueues q{lc};
+
+  // Output staged per (port, class) and enqueued in bursts after the loop.
+  std::array<std::array<rte_mbuf*, kMaxBurst>, kMaxClasses> out;
+  std::array<uint32_t, kMaxClasses> n_out{};
+  std::array<uint16_t, kMaxClasses> out_port{};
+  auto flush = [&](size_t c) {
+    if (n_out[c] == 0) return;
+    rte_ring* r = app.tx_ring[out_port[c]][c];
+    const unsigned done = rte_ring_enqueue_burst(r, reinterpret_cast<void**>(out[c].data()), n_out[c], nullptr);
+    free_counted(out[c].data() + done, n_out[c] - done, st.cls[c].drops[static_cast<size_t>(DropReason::kTxRingFull)]);
+    n_out[c] = 0;
+  };
+
+  size_t handled = 0;
+  while (handled < burst) {
+    const size_t c = pick_earliest(q, app.n_classes);
+    if (c == kNoQueue) break;
+    rte_mbuf* m = lc.edf_staged[c].pop();
+    ++handled;
+    PacketMeta* md = meta(m);
+    if (now > md->deadline_tsc) {
+      if (app.expired[c] == ExpiredPolicy::kDrop) {
+        // drop if the packet expired while queued: processing it would only delay others
+        rte_pktmbuf_free(m);
+        counter_add(st.cls[c].drops[static_cast<size_t>(DropReason::kExpired)], 1);
+        continue;
+      }
+      counter_add(st.cls[c].late, 1);
+    }
+    if (spin) now = spin_for(app, *md, now);
+    app.port_map.rewrite(rte_pktmbuf_mtod_offset(m, uint8_t*, md->l4_offset));
+
+    if (n_out[c] && out_port[c] != md->out_port) flush(c);  // keep per-port order per class
+    out_port[c] = md->out_port;
+    out[c][n_out[c]++] = m;
+    if (spin && now - start >= app.edf_slice_tsc) break;  // let RX and TX run on a shared lcore
+  }
+  for (size_t c = 0; c < app.n_classes; ++c) flush(c);
+  return handled;
+}
+
+// ---------------------------------------------------------------- TX
+
+struct TxQueues {
+  TxPortState& tp;
+  unsigned burst;
+  std::array<rte_mbuf*, kMaxBurst>& out;
+  size_t n_out = 0;
+
+  uint32_t head_bytes(size_t c) {
+    auto& q = tp.staged[c];
+    if (q.empty()) {
+      const unsigned n = rte_ring_sc_dequeue_burst(tp.ring[c], reinterpret_cast<void**>(q.refill_area()), burst, nullptr);
+      q.filled(n);
+      if (n == 0) return 0;
+    }
+    return rte_pktmbuf_pkt_len(q.front());
+  }
+  void pop(size_t c) { out[n_out++] = tp.staged[c].pop(); }
+};
+
+// Sends `pkts` and keeps what the NIC refused in tp.pending. Must be called with no pending.
+size_t tx_send(AppContext& app, LcoreStats& st, TxPortState& tp, rte_mbuf** pkts, size_t n, uint64_t now) {
+  // Once handed over, sent mbufs belong to the PMD (it may free them at once): read what the
+  // stats need first. Converting cycles to ns is one multiply and one divide per packet.
+  std::array<uint8_t, kMaxBurst> cls;
+  std::array<uint32_t, kMaxBurst> len;
+  std::array<uint64_t, kMaxBurst> arrival, deadline;
+  for (size_t k = 0; k < n; ++k) {
+    const PacketMeta& md = *meta(pkts[k]);
+    cls[k] = md.cls;
+    len[k] = rte_pktmbuf_pkt_len(pkts[k]);
+    arrival[k] = md.arrival_tsc;
+    deadline[k] = md.deadline_tsc;
+  }
+  const uint16_t sent = rte_eth_tx_burst(tp.port, 0, pkts, static_cast<uint16_t>(n));
+  for (size_t k = 0; k < sent; ++k) {
+    ClassCounters& cc = st.cls[cls[k]];
+    counter_add(cc.tx, 1);
+    counter_add(cc.tx_bytes, len[k]);
+    if (now > deadline[k]) counter_add(cc.misses, 1);
+    const uint64_t cycles = now > arrival[k] ? now - arrival[k] : 0;
+    st.latency[cls[k]].record(cycles * 1000000000ull / app.tsc_hz);
+  }
+  for (size_t k = sent; k < n; ++k) tp.pending[tp.n_pending++] = pkts[k];
+  if (tp.n_pending) tp.pending_since_tsc = now;
+  return sent;
+}
+
+// TX reads its own clock, once per poll: when roles share an lcore, the loop's clock was read
+// before RX and EDF ran, and latency measured against it would leave out their time.
+size_t tx_poll(LcoreContext& lc) {
+  const uint64_t now = rte_rdtsc();
+  AppContext& app = *lc.app;
+  LcoreStats& st = *lc.stats;
+  const unsigned burst = app.profile.pipeline.burst;
+  size_t work = 0;
+  std::array<rte_mbuf*, kMaxBurst> out;
+  for (TxPortState& tp : lc.tx_ports) {
+    if (tp.n_pending) {
+      // Retry what the NIC refused, oldest first; give up after tx_retry_us.
+      const uint64_t since = tp.pending_since_tsc;
+      const uint32_t n = tp.n_pending;
+      std::copy_n(tp.pending.begin(), n, out.begin());
+      tp.n_pending = 0;
+      work += tx_send(app, st, tp, out.data(), n, now);
+      if (tp.n_pending) {
+        tp.pending_since_tsc = since;
+        if (now - since < app.tx_retry_tsc) continue;  // backpressure: serve no new packets
+        for (uint32_t k = 0; k < tp.n_pending; ++k) {
+          const uint8_t c = meta(tp.pending[k])->cls;
+          counter_add(st.cls[c].drops[static_cast<size_t>(DropReason::kTxFailed)], 1);
+        }
+        rte_pktmbuf_free_bulk(tp.pending.data(), tp.n_pending);
+        tp.n_pending = 0;
+        continue;
+      }
+    }
+    tp.bucket.refill(now);
+    TxQueues q{tp, burst, out, 0};
+    const size_t n = tp.drr.serve(q, burst, [&](uint32_t bytes) { return tp.bucket.try_consume(bytes); });
+    if (n == 0) continue;
+    work += n;
+    tx_send(app, st, tp, out.data(), n, now);
+  }
+  return work;
+}
+
+void idle(const PipelineConfig& p) {
+  switch (p.idle) {
+    case IdlePolicy::kSpin: rte_pause(); break;
+    case IdlePolicy::kYield: sched_yield(); break;
+    case IdlePolicy::kSleep: rte_delay_us_sleep(p.idle_sleep_us); break;
+  }
+}
+
+// At stop: everything still staged on this lcore is freed and counted as a shutdown drop.
+void flush_staged(LcoreContext& lc) {
+  LcoreStats& st = *lc.stats;
+  auto drop_all = [&](rte_mbuf** pkts, size_t n) {
+    for (size_t k = 0; k < n; ++k)
+      counter_add(st.cls[meta(pkts[k])->cls].drops[static_cast<size_t>(DropReason::kShutdown)], 1);
+    rte_pktmbuf_free_bulk(pkts, static_cast<unsigned>(n));
+  };
+  for (RxInput& in : lc.inputs) {
+    // Staged RX packets have no class yet: count them against the default class.
+    in.staged.drain([&](rte_mbuf** pkts, size_t n) {
+      counter_add(st.cls[lc.app->classifier.default_class()].drops[static_cast<size_t>(DropReason::kShutdown)], n);
+      rte_pktmbuf_free_bulk(pkts, static_cast<unsigned>(n));
+    });
+  }
+  for (auto& q : lc.edf_staged) q.drain(drop_all);
+  for (TxPortState& tp : lc.tx_ports) {
+    for (auto& q : tp.staged) q.drain(drop_all);
+    drop_all(tp.pending.data(), tp.n_pending);
+    tp.n_pending = 0;
+  }
+}
+
+}  // namespace
+
+int lcore_main(void* arg) {
+  LcoreContext& lc = *static_cast<LcoreContext*>(arg);
+  AppContext& app = *lc.app;
+  const PipelineConfig& p = app.profile.pipeline;
+  LcoreStats& st = *lc.stats;
+  uint32_t empty_polls = 0;
+  uint64_t prev = rte_rdtsc();
+  bool prev_busy = false;
+
+  while (true) {
+    const Phase phase = app.phase.load(std::memory_order_acquire);
+    if (phase == Phase::kStop) break;
+    const uint64_t now = rte_rdtsc();
+    // Busy cycles from the clock already read: the previous iteration's length, if it worked.
+    counter_add(st.total_cycles, now - prev);
+    if (prev_busy) counter_add(st.busy_cycles, now - prev);
+    counter_add(st.loops, 1);
+    prev = now;
+
+    size_t work = 0;
+    if (lc.has_rx) {
+      const bool running = phase == Phase::kRun;
+      work += rx_poll(lc, now, running);
+      if (!running && !lc.rx_stopped.load(std::memory_order_relaxed))
+        lc.rx_stopped.store(true, std::memory_order_release);
+    }
+    if (lc.has_edf) work += edf_poll(lc, now);
+    if (lc.has_tx) work += tx_poll(lc);
+
+    prev_busy = work != 0;
+    if (work) {
+      empty_polls = 0;
+    } else if (++empty_polls >= p.idle_polls) {
+      idle(p);
+    }
+  }
+  flush_staged(lc);
+  lc.rx_stopped.store(true, std::memory_order_release);
+  return 0;
+}
+
+}  // namespace edf

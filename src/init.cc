@@ -1,0 +1,275 @@
+#include "init.h"
+
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <new>
+
+#include "edf/counter.h"
+
+namespace edf {
+namespace {
+
+std::string dpdk_error(int rc) {
+  const int e = rc < 0 ? -rc : rte_errno;
+  return std::string(rte_strerror(e)) + " (" + std::to_string(e) + ")";
+}
+
+std::string resolve_lcore(int32_t id, unsigned first_worker, const char* role, unsigned& out) {
+  if (id == kAutoLcore) {
+    out = first_worker;
+    return {};
+  }
+  const auto lc = static_cast<unsigned>(id);
+  if (lc >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lc))
+    return std::string("[lcores] ") + role + " = " + std::to_string(id) +
+           ": lcore is not enabled by EAL (give it to -l or --lcores)";
+  if (lc == rte_get_main_lcore())
+    return std::string("[lcores] ") + role + " = " + std::to_string(id) +
+           ": lcore is EAL's main lcore, which runs statistics and control; use a worker lcore";
+  out = lc;
+  return {};
+}
+
+LcoreStats* new_stats(unsigned socket) {
+  void* mem = rte_zmalloc_socket("edfpipe_stats", sizeof(LcoreStats), RTE_CACHE_LINE_SIZE,
+                                 static_cast<int>(socket));
+  return mem ? new (mem) LcoreStats{} : nullptr;
+}
+
+}  // namespace
+
+std::string init_app(AppContext& app) {
+  const Profile& prof = app.profile;
+  const PipelineConfig& pc = prof.pipeline;
+  app.tsc_hz = rte_get_tsc_hz();
+  app.n_classes = prof.classes.size();
+
+  static const rte_mbuf_dynfield kMetaField = {"edfpipe_packet_meta", sizeof(PacketMeta),
+                                               alignof(PacketMeta), 0};
+  g_meta_offset = rte_mbuf_dynfield_register(&kMetaField);
+  if (g_meta_offset < 0) return "cannot register the mbuf dynamic field: " + dpdk_error(-rte_errno);
+
+  // Classes
+  for (size_t c = 0; c < app.n_classes; ++c) {
+    const ClassConfig& k = prof.classes[c];
+    for (const PortRange& r : k.udp_dst_ports) app.classifier.add_port_range(r.first, r.last, static_cast<uint8_t>(c));
+    for (uint8_t d : k.dscp) app.classifier.add_dscp(d, static_cast<uint8_t>(c));
+    app.budget_tsc[c] = uint64_t{k.budget_us} * app.tsc_hz / 1000000;
+    app.expired[c] = k.expired;
+  }
+  app.classifier.set_default_class(static_cast<uint8_t>(prof.default_class()));
+  for (const PortMapRange& m : prof.udp_port_map) app.port_map.add_range(m.in_first, m.in_last, m.out_first);
+  app.edf_slice_tsc = uint64_t{pc.edf_slice_us} * app.tsc_hz / 1000000;
+  app.tx_retry_tsc = uint64_t{pc.tx_retry_us} * app.tsc_hz / 1000000;
+
+  // Ports
+  const uint16_t n_avail = rte_eth_dev_count_avail();
+  if (n_avail == 0)
+    return "no ports: give EAL a --vdev (e.g. --vdev net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap) or bind a NIC "
+           "with dpdk-devbind.py";
+  for (uint16_t pid = 0; pid < RTE_MAX_ETHPORTS; ++pid) {
+    if (!rte_eth_dev_is_valid_port(pid)) continue;
+    if (pc.portmask && (pid >= 64 || !((pc.portmask >> pid) & 1))) continue;
+    if (pid >= kMaxPorts) return "port " + std::to_string(pid) + ": edfpipe handles ports 0-" + std::to_string(kMaxPorts - 1);
+    app.ports.push_back(pid);
+  }
+  if (app.ports.empty()) return "--portmask/[pipeline] portmask selects none of the " + std::to_string(n_avail) + " ports";
+  auto in_use = [&](int32_t p) { return std::find(app.ports.begin(), app.ports.end(), p) != app.ports.end(); };
+  for (const PortConfig& pcfg : prof.ports) {
+    if (!in_use(pcfg.port_id))
+      return "[port " + std::to_string(pcfg.port_id) + "]: no such port in use (ports in use: " +
+             std::to_string(app.ports.size()) + "; check --vdev/-a and the portmask)";
+    if (pcfg.tx_port >= 0 && !in_use(pcfg.tx_port))
+      return "[port " + std::to_string(pcfg.port_id) + "] tx_port = " + std::to_string(pcfg.tx_port) + ": no such port in use";
+  }
+
+  // Lcore roles
+  const unsigned first_worker = rte_get_next_lcore(static_cast<unsigned>(-1), 1, 0);
+  if (first_worker >= RTE_MAX_LCORE)
+    return "no worker lcore: edfpipe runs its roles on worker lcores; give EAL at least two, e.g. -l 0-1 "
+           "or --lcores '0@0,1@1' (roles may share one worker)";
+  std::vector<unsigned> rx_lcores;
+  for (int32_t id : prof.lcores.rx) {
+    unsigned lc = 0;
+    if (std::string e = resolve_lcore(id, first_worker, "rx", lc); !e.empty()) return e;
+    rx_lcores.push_back(lc);
+  }
+  unsigned edf_lcore = 0, tx_lcore = 0;
+  if (std::string e = resolve_lcore(prof.lcores.edf, first_worker, "edf", edf_lcore); !e.empty()) return e;
+  if (std::string e = resolve_lcore(prof.lcores.tx, first_worker, "tx", tx_lcore); !e.empty()) return e;
+
+  std::map<unsigned, LcoreContext*> by_id;
+  auto ctx = [&](unsigned lc) {
+    LcoreContext*& c = by_id[lc];
+    if (!c) {
+      c = new LcoreContext();
+      c->lcore_id = lc;
+      c->app = &app;
+      c->stats = new_stats(rte_lcore_to_socket_id(lc));
+      app.lcores.push_back(c);
+    }
+    return c;
+  };
+  for (unsigned lc : rx_lcores) ctx(lc)->has_rx = true;
+  ctx(edf_lcore)->has_edf = true;
+  ctx(tx_lcore)->has_tx = true;
+  app.ctl_stats = new_stats(rte_socket_id());
+  for (LcoreContext* c : app.lcores)
+    if (!c->stats) return "cannot allocate statistics for lcore " + std::to_string(c->lcore_id) + ": out of memory";
+  if (!app.ctl_stats) return "cannot allocate statistics: out of memory";
+
+  // Inputs (port, queue) dealt round robin to the RX lcores.
+  size_t next = 0;
+  std::map<std::pair<uint16_t, uint16_t>, unsigned> input_lcore;
+  for (uint16_t p : app.ports) {
+    const PortConfig pcfg = prof.port(p);
+    for (uint16_t q = 0; q < pcfg.rx_queues; ++q) {
+      LcoreContext* c = ctx(rx_lcores[next++ % rx_lcores.size()]);
+      if (c->inputs.size() >= kMaxInputsPerLcore)
+        return "lcore " + std::to_string(c->lcore_id) + ": more than " + std::to_string(kMaxInputsPerLcore) + " inputs";
+      RxInput in{};
+      in.port = p;
+      in.queue = q;
+      in.out_port = static_cast<uint16_t>(pcfg.tx_port < 0 ? p : pcfg.tx_port);
+      c->inputs.push_back(in);
+      input_lcore[{p, q}] = c->lcore_id;
+    }
+  }
+  if (next < rx_lcores.size())
+    return "[lcores] rx lists " + std::to_string(rx_lcores.size()) + " lcores but there are only " + std::to_string(next) +
+           " inputs (port/queue pairs): raise [port N] rx_queues or list fewer RX lcores";
+  for (LcoreContext* c : app.lcores) {
+    std::vector<uint32_t> quanta;
+    for (const RxInput& in : c->inputs) quanta.push_back(prof.port(in.port).rx_quantum_bytes);
+    c->rx_drr.set_quanta(quanta);
+  }
+
+  // One mempool per socket of an RX lcore (l3fwd's rule: memory local to the lcore that fills it).
+  std::map<unsigned, rte_mempool*> pool_of_socket;
+  for (unsigned lc : rx_lcores) {
+    const unsigned s = rte_lcore_to_socket_id(lc);
+    if (pool_of_socket.count(s)) continue;
+    const std::string name = "edfpipe_pool_s" + std::to_string(s);
+    rte_mempool* mp = rte_pktmbuf_pool_create(name.c_str(), pc.mbufs, pc.mbuf_cache, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                              static_cast<int>(s));
+    if (!mp)
+      return "cannot create mempool " + name + " of " + std::to_string(pc.mbufs) + " mbufs on socket " +
+             std::to_string(s) + ": " + dpdk_error(-rte_errno) + " (reserve more hugepages or lower [pipeline] mbufs)";
+    pool_of_socket[s] = mp;
+    app.pools.push_back(mp);
+  }
+
+  // Rings: RX -> EDF per class on the EDF lcore's socket; EDF -> TX per output port and class.
+  const int edf_socket = static_cast<int>(rte_lcore_to_socket_id(edf_lcore));
+  const int tx_socket = static_cast<int>(rte_lcore_to_socket_id(tx_lcore));
+  for (size_t c = 0; c < app.n_classes; ++c) {
+    const ClassConfig& k = prof.classes[c];
+    unsigned flags = RING_F_EXACT_SZ | RING_F_SC_DEQ | (rx_lcores.size() == 1 ? RING_F_SP_ENQ : 0);
+    const std::string name = "edf_in_" + k.name;
+    app.edf_ring[c] = rte_ring_create(name.c_str(), k.rx_ring, edf_socket, flags);
+    if (!app.edf_ring[c]) return "cannot create ring " + name + " of " + std::to_string(k.rx_ring) + ": " + dpdk_error(-rte_errno);
+  }
+  std::vector<uint16_t> out_ports;
+  for (const LcoreContext* c : app.lcores)
+    for (const RxInput& in : c->inputs)
+      if (std::find(out_ports.begin(), out_ports.end(), in.out_port) == out_ports.end()) out_ports.push_back(in.out_port);
+  std::sort(out_ports.begin(), out_ports.end());
+  LcoreContext* txc = ctx(tx_lcore);
+  for (uint16_t p : out_ports) {
+    TxPortState tp{};
+    tp.port = p;
+    std::vector<uint32_t> quanta;
+    for (size_t c = 0; c < app.n_classes; ++c) {
+      const ClassConfig& k = prof.classes[c];
+      const std::string name = "edf_out_p" + std::to_string(p) + "_" + k.name;
+      rte_ring* r = rte_ring_create(name.c_str(), k.tx_ring, tx_socket, RING_F_EXACT_SZ | RING_F_SP_ENQ | RING_F_SC_DEQ);
+      if (!r) return "cannot create ring " + name + " of " + std::to_string(k.tx_ring) + ": " + dpdk_error(-rte_errno);
+      app.tx_ring[p][c] = tp.ring[c] = r;
+      quanta.push_back(k.quantum_bytes);
+    }
+    tp.drr.set_quanta(quanta);
+    const PortConfig pcfg = prof.port(p);
+    tp.bucket.configure(pcfg.rate_bps, pcfg.rate_burst_bytes, app.tsc_hz, rte_rdtsc());
+    txc->tx_ports.push_back(tp);
+  }
+
+  // Ports: rx_queues RX queues each, one TX queue (only the TX lcore sends).
+  for (uint16_t p : app.ports) {
+    const PortConfig pcfg = prof.port(p);
+    rte_eth_dev_info info{};
+    if (int rc = rte_eth_dev_info_get(p, &info); rc != 0) return "port " + std::to_string(p) + ": cannot get device info: " + dpdk_error(rc);
+    if (pcfg.rx_queues > info.max_rx_queues)
+      return "[port " + std::to_string(p) + "] rx_queues = " + std::to_string(pcfg.rx_queues) + ": driver " +
+             info.driver_name + " offers at most " + std::to_string(info.max_rx_queues);
+    rte_eth_conf conf{};
+    if (int rc = rte_eth_dev_configure(p, pcfg.rx_queues, 1, &conf); rc != 0)
+      return "port " + std::to_string(p) + ": rte_eth_dev_configure(rxq=" + std::to_string(pcfg.rx_queues) +
+             ", txq=1) failed: " + dpdk_error(rc);
+    uint16_t rxd = pc.rxd, txd = pc.txd;
+    if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(p, &rxd, &txd); rc != 0)
+      return "port " + std::to_string(p) + ": cannot adjust descriptor counts: " + dpdk_error(rc);
+    for (uint16_t q = 0; q < pcfg.rx_queues; ++q) {
+      const unsigned s = rte_lcore_to_socket_id(input_lcore[{p, q}]);
+      const int port_socket = rte_eth_dev_socket_id(p);
+      if (port_socket >= 0 && static_cast<unsigned>(port_socket) != s)
+        RTE_LOG(WARNING, USER1, "edfpipe: port %u is on socket %d but RX queue %u is polled from socket %u\n", p,
+                port_socket, q, s);
+      if (int rc = rte_eth_rx_queue_setup(p, q, rxd, s, nullptr, pool_of_socket[s]); rc != 0)
+        return "port " + std::to_string(p) + " RX queue " + std::to_string(q) + ": setup failed: " + dpdk_error(rc);
+    }
+    if (int rc = rte_eth_tx_queue_setup(p, 0, txd, static_cast<unsigned>(tx_socket), nullptr); rc != 0)
+      return "port " + std::to_string(p) + " TX queue 0: setup failed: " + dpdk_error(rc);
+    if (int rc = rte_eth_dev_start(p); rc != 0) return "port " + std::to_string(p) + ": start failed: " + dpdk_error(rc);
+    (void)rte_eth_promiscuous_enable(p);  // not every vdev supports it; traffic is addressed to us anyway
+  }
+  return {};
+}
+
+void flush_rings(AppContext& app) {
+  std::array<rte_mbuf*, kMaxBurst> pkts;
+  auto drain = [&](rte_ring* r) {
+    if (!r) return;
+    unsigned n;
+    while ((n = rte_ring_dequeue_burst(r, reinterpret_cast<void**>(pkts.data()), kMaxBurst, nullptr)) > 0) {
+      for (unsigned k = 0; k < n; ++k)
+        counter_add(app.ctl_stats->cls[meta(pkts[k])->cls].drops[static_cast<size_t>(DropReason::kShutdown)], 1);
+      rte_pktmbuf_free_bulk(pkts.data(), n);
+    }
+  };
+  for (size_t c = 0; c < app.n_classes; ++c) {
+    drain(app.edf_ring[c]);
+    for (uint16_t p : app.ports) drain(app.tx_ring[p][c]);
+  }
+}
+
+std::vector<MempoolReport> close_ports_and_check_pools(AppContext& app) {
+  for (uint16_t p : app.ports) {
+    (void)rte_eth_dev_stop(p);
+    (void)rte_eth_dev_close(p);
+  }
+  std::vector<MempoolReport> out;
+  for (rte_mempool* mp : app.pools) out.push_back({mp->name, mp->size, rte_mempool_avail_count(mp)});
+  return out;
+}
+
+uint64_t total_moved(const AppContext& app) {
+  uint64_t n = 0;
+  for (const LcoreContext* c : app.lcores) {
+    n += counter_read(c->stats->rx);
+    for (size_t k = 0; k < app.n_classes; ++k) {
+      n += counter_read(c->stats->cls[k].tx);
+      for (uint64_t d : c->stats->cls[k].drops) n += counter_read(d);
+    }
+  }
+  return n;
+}
+
+}  // namespace edf

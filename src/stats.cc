@@ -1,0 +1,149 @@
+#include "stats.h"
+
+#include <rte_cycles.h>
+
+#include <sstream>
+
+#include "edf/counter.h"
+
+namespace edf {
+
+uint64_t ClassSnapshot::drops_total() const {
+  uint64_t t = 0;
+  for (uint64_t d : c.drops) t += d;
+  return t;
+}
+
+Snapshot take_snapshot(const AppContext& app) {
+  Snapshot s;
+  s.uptime_s = static_cast<double>(rte_rdtsc() - app.start_tsc) / static_cast<double>(app.tsc_hz);
+  s.classes.resize(app.n_classes);
+  std::vector<const LcoreStats*> all;
+  for (const LcoreContext* lc : app.lcores) all.push_back(lc->stats);
+  all.push_back(app.ctl_stats);
+  for (const LcoreStats* st : all) {
+    s.rx += counter_read(st->rx);
+    s.rx_bytes += counter_read(st->rx_bytes);
+    for (size_t r = 0; r < kDropReasonCount; ++r) {
+      const uint64_t d = counter_read(st->parse_drops[r]);
+      s.drops_by_reason[r] += d;
+      s.drops += d;
+    }
+    for (size_t c = 0; c < app.n_classes; ++c) {
+      const ClassCounters& in = st->cls[c];
+      ClassCounters& o = s.classes[c].c;
+      o.rx += counter_read(in.rx);
+      o.rx_bytes += counter_read(in.rx_bytes);
+      o.tx += counter_read(in.tx);
+      o.tx_bytes += counter_read(in.tx_bytes);
+      o.late += counter_read(in.late);
+      o.misses += counter_read(in.misses);
+      for (size_t r = 0; r < kDropReasonCount; ++r) {
+        const uint64_t d = counter_read(in.drops[r]);
+        o.drops[r] += d;
+        s.drops_by_reason[r] += d;
+        s.drops += d;
+      }
+      st->latency[c].merge_into(s.classes[c].latency);
+    }
+  }
+  for (size_t c = 0; c < app.n_classes; ++c) {
+    ClassSnapshot& cs = s.classes[c];
+    s.tx += cs.c.tx;
+    cs.rx_ring_used = rte_ring_count(app.edf_ring[c]);
+    cs.rx_ring_size = rte_ring_get_capacity(app.edf_ring[c]);
+    for (uint16_t p : app.ports) {
+      if (const rte_ring* r = app.tx_ring[p][c]) {
+        cs.tx_ring_used += rte_ring_count(r);
+        cs.tx_ring_size += rte_ring_get_capacity(r);
+      }
+    }
+  }
+  return s;
+}
+
+namespace {
+
+std::string us(uint64_t ns) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f", static_cast<double>(ns) / 1000.0);
+  return b;
+}
+
+std::string drops_text(const std::array<uint64_t, kDropReasonCount>& d, bool parse_only) {
+  std::string t;
+  for (size_t r = 0; r < kDropReasonCount; ++r) {
+    if (d[r] == 0 || is_parse_drop(static_cast<DropReason>(r)) != parse_only) continue;
+    if (!t.empty()) t += ' ';
+    t += std::string(kDropReasonNames[r]) + "=" + std::to_string(d[r]);
+  }
+  return t.empty() ? "-" : t;
+}
+
+}  // namespace
+
+void print_table(FILE* out, const AppContext& app, const Snapshot& s, const char* title) {
+  std::fprintf(out, "\n== %s: %.1f s ==\n", title, s.uptime_s);
+  std::fprintf(out, "%-12s %10s %10s %9s %7s %7s %9s %9s %9s %11s %11s  %s\n", "class", "rx", "tx",
+               "drops", "late", "miss", "p50_us", "p99_us", "max_us", "ring_in", "ring_out",
+               "drops by reason");
+  for (size_t c = 0; c < app.n_classes; ++c) {
+    const ClassSnapshot& cs = s.classes[c];
+    char ring_in[32], ring_out[32];
+    std::snprintf(ring_in, sizeof ring_in, "%llu/%llu", static_cast<unsigned long long>(cs.rx_ring_used),
+                  static_cast<unsigned long long>(cs.rx_ring_size));
+    std::snprintf(ring_out, sizeof ring_out, "%llu/%llu", static_cast<unsigned long long>(cs.tx_ring_used),
+                  static_cast<unsigned long long>(cs.tx_ring_size));
+    std::fprintf(out, "%-12s %10llu %10llu %9llu %7llu %7llu %9s %9s %9s %11s %11s  %s\n",
+                 app.profile.classes[c].name.c_str(), static_cast<unsigned long long>(cs.c.rx),
+                 static_cast<unsigned long long>(cs.c.tx), static_cast<unsigned long long>(cs.drops_total()),
+                 static_cast<unsigned long long>(cs.c.late), static_cast<unsigned long long>(cs.c.misses),
+                 us(cs.latency.percentile(0.50)).c_str(), us(cs.latency.percentile(0.99)).c_str(),
+                 us(cs.latency.max_ns()).c_str(), ring_in, ring_out, drops_text(cs.c.drops, false).c_str());
+  }
+  std::array<uint64_t, kDropReasonCount> parse{};
+  uint64_t parse_total = 0;
+  for (size_t r = 0; r < kFirstClassDrop; ++r) parse_total += (parse[r] = s.drops_by_reason[r]);
+  std::fprintf(out, "%-12s %10s %10s %9llu %7s %7s %9s %9s %9s %11s %11s  %s\n", "(malformed)", "-", "-",
+               static_cast<unsigned long long>(parse_total), "-", "-", "-", "-", "-", "-", "-",
+               drops_text(parse, true).c_str());
+  std::fprintf(out, "total: rx %llu  tx %llu  drops %llu  in_flight %lld\n",
+               static_cast<unsigned long long>(s.rx), static_cast<unsigned long long>(s.tx),
+               static_cast<unsigned long long>(s.drops), static_cast<long long>(s.in_flight()));
+  std::fflush(out);
+}
+
+std::string report_json(const AppContext& app, const Snapshot& s, const std::vector<MempoolReport>& pools) {
+  std::ostringstream o;
+  auto drops_obj = [&](const std::array<uint64_t, kDropReasonCount>& d) {
+    o << "{";
+    for (size_t r = 0; r < kDropReasonCount; ++r) o << (r ? ", " : "") << "\"" << kDropReasonNames[r] << "\": " << d[r];
+    o << "}";
+  };
+  o << "{\n  \"uptime_s\": " << s.uptime_s << ",\n  \"rx\": " << s.rx << ",\n  \"rx_bytes\": " << s.rx_bytes
+    << ",\n  \"tx\": " << s.tx << ",\n  \"drops\": " << s.drops << ",\n  \"in_flight\": " << s.in_flight()
+    << ",\n  \"drops_by_reason\": ";
+  drops_obj(s.drops_by_reason);
+  o << ",\n  \"classes\": [";
+  for (size_t c = 0; c < app.n_classes; ++c) {
+    const ClassSnapshot& cs = s.classes[c];
+    const Histogram& h = cs.latency;
+    const uint64_t mean = h.count() ? h.sum_ns() / h.count() : 0;
+    o << (c ? "," : "") << "\n    {\"name\": \"" << app.profile.classes[c].name << "\", \"budget_us\": "
+      << app.profile.classes[c].budget_us << ", \"rx\": " << cs.c.rx << ", \"tx\": " << cs.c.tx
+      << ", \"tx_bytes\": " << cs.c.tx_bytes << ", \"late\": " << cs.c.late << ", \"misses\": " << cs.c.misses
+      << ", \"drops\": " << cs.drops_total() << ", \"drops_by_reason\": ";
+    drops_obj(cs.c.drops);
+    o << ",\n     \"latency_ns\": {\"count\": " << h.count() << ", \"min\": " << h.min_ns() << ", \"mean\": " << mean
+      << ", \"p50\": " << h.percentile(0.5) << ", \"p90\": " << h.percentile(0.9) << ", \"p99\": " << h.percentile(0.99)
+      << ", \"p999\": " << h.percentile(0.999) << ", \"max\": " << h.max_ns() << "}}";
+  }
+  o << "\n  ],\n  \"mempools\": [";
+  for (size_t i = 0; i < pools.size(); ++i)
+    o << (i ? ", " : "") << "{\"name\": \"" << pools[i].name << "\", \"size\": " << pools[i].size
+      << ", \"available\": " << pools[i].available << "}";
+  o << "]\n}\n";
+  return o.str();
+}
+
+}  // namespace edf

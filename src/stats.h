@@ -1,0 +1,50 @@
+// stats.h: sum the per-lcore counters on read and print them (the live table, the final table,
+// the JSON report).
+//
+// Lcores write their own LcoreStats with relaxed single-writer stores; a snapshot reads them
+// with relaxed loads from the main lcore (or the telemetry thread) at any time. Because rx is
+// counted before tx and drops, a snapshot taken while packets flow may show in_flight a little
+// too high, never negative. Control path only.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "app.h"
+
+namespace edf {
+
+struct ClassSnapshot {
+  ClassCounters c{};
+  Histogram latency;
+  uint64_t rx_ring_used = 0, rx_ring_size = 0;
+  uint64_t tx_ring_used = 0, tx_ring_size = 0;  // summed over output ports
+  uint64_t drops_total() const;
+};
+
+struct Snapshot {
+  double uptime_s = 0;
+  uint64_t rx = 0, rx_bytes = 0, tx = 0, drops = 0;
+  std::array<uint64_t, kDropReasonCount> drops_by_reason{};  // parse and class drops together
+  std::vector<ClassSnapshot> classes;
+  int64_t in_flight() const { return static_cast<int64_t>(rx) - static_cast<int64_t>(tx + drops); }
+};
+
+[[nodiscard]] Snapshot take_snapshot(const AppContext& app);
+
+// A per-class table, as printed every --stats-period seconds and at exit.
+void print_table(FILE* out, const AppContext& app, const Snapshot& s, const char* title);
+
+struct MempoolReport {
+  std::string name;
+  unsigned size = 0;
+  unsigned available = 0;
+};
+
+// The final report as JSON (docs/cli.md describes the fields).
+[[nodiscard]] std::string report_json(const AppContext& app, const Snapshot& s,
+                                      const std::vector<MempoolReport>& pools);
+
+}  // namespace edf
