@@ -70,26 +70,40 @@ std::string init_app(AppContext& app) {
   app.edf_slice_tsc = uint64_t{pc.edf_slice_us} * app.tsc_hz / 1000000;
   app.tx_retry_tsc = uint64_t{pc.tx_retry_us} * app.tsc_hz / 1000000;
 
-  // Ports
+  // Ports: the portmask selects the ports to receive from; their output ports (tx_port) are
+  // configured too, TX-only when the portmask leaves them out (e.g. a net_null sink).
   const uint16_t n_avail = rte_eth_dev_count_avail();
   if (n_avail == 0)
     return "no ports: give EAL a --vdev (e.g. --vdev net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap) or bind a NIC "
            "with dpdk-devbind.py";
+  std::vector<uint16_t> rx_ports;
   for (uint16_t pid = 0; pid < RTE_MAX_ETHPORTS; ++pid) {
     if (!rte_eth_dev_is_valid_port(pid)) continue;
     if (pc.portmask && (pid >= 64 || !((pc.portmask >> pid) & 1))) continue;
-    if (pid >= kMaxPorts) return "port " + std::to_string(pid) + ": edfpipe handles ports 0-" + std::to_string(kMaxPorts - 1);
-    app.ports.push_back(pid);
+    rx_ports.push_back(pid);
   }
-  if (app.ports.empty()) return "--portmask/[pipeline] portmask selects none of the " + std::to_string(n_avail) + " ports";
-  auto in_use = [&](int32_t p) { return std::find(app.ports.begin(), app.ports.end(), p) != app.ports.end(); };
+  if (rx_ports.empty())
+    return "--portmask/[pipeline] portmask selects none of the " + std::to_string(n_avail) + " ports";
   for (const PortConfig& pcfg : prof.ports) {
-    if (!in_use(pcfg.port_id))
-      return "[port " + std::to_string(pcfg.port_id) + "]: no such port in use (ports in use: " +
-             std::to_string(app.ports.size()) + "; check --vdev/-a and the portmask)";
-    if (pcfg.tx_port >= 0 && !in_use(pcfg.tx_port))
-      return "[port " + std::to_string(pcfg.port_id) + "] tx_port = " + std::to_string(pcfg.tx_port) + ": no such port in use";
+    if (!rte_eth_dev_is_valid_port(pcfg.port_id))
+      return "[port " + std::to_string(pcfg.port_id) + "]: no such port (EAL found " + std::to_string(n_avail) +
+             "; check --vdev/-a)";
+    if (pcfg.tx_port >= 0 && !rte_eth_dev_is_valid_port(static_cast<uint16_t>(pcfg.tx_port)))
+      return "[port " + std::to_string(pcfg.port_id) + "] tx_port = " + std::to_string(pcfg.tx_port) +
+             ": no such port (EAL found " + std::to_string(n_avail) + ")";
   }
+  auto add_port = [&](uint16_t p) {
+    if (std::find(app.ports.begin(), app.ports.end(), p) == app.ports.end()) app.ports.push_back(p);
+  };
+  for (uint16_t p : rx_ports) {
+    add_port(p);
+    const int32_t out = prof.port(p).tx_port;
+    add_port(out < 0 ? p : static_cast<uint16_t>(out));
+  }
+  std::sort(app.ports.begin(), app.ports.end());
+  for (uint16_t p : app.ports)
+    if (p >= kMaxPorts) return "port " + std::to_string(p) + ": edfpipe handles ports 0-" + std::to_string(kMaxPorts - 1);
+  auto receives = [&](uint16_t p) { return std::find(rx_ports.begin(), rx_ports.end(), p) != rx_ports.end(); };
 
   // Lcore roles
   const unsigned first_worker = rte_get_next_lcore(static_cast<unsigned>(-1), 1, 0);
@@ -129,7 +143,7 @@ std::string init_app(AppContext& app) {
   // Inputs (port, queue) dealt round robin to the RX lcores.
   size_t next = 0;
   std::map<std::pair<uint16_t, uint16_t>, unsigned> input_lcore;
-  for (uint16_t p : app.ports) {
+  for (uint16_t p : rx_ports) {
     const PortConfig pcfg = prof.port(p);
     for (uint16_t q = 0; q < pcfg.rx_queues; ++q) {
       LcoreContext* c = ctx(rx_lcores[next++ % rx_lcores.size()]);
@@ -201,22 +215,23 @@ std::string init_app(AppContext& app) {
     txc->tx_ports.push_back(tp);
   }
 
-  // Ports: rx_queues RX queues each, one TX queue (only the TX lcore sends).
+  // Ports: rx_queues RX queues each (none for TX-only ports), one TX queue (only TX lcore sends).
   for (uint16_t p : app.ports) {
     const PortConfig pcfg = prof.port(p);
+    const uint16_t n_rxq = receives(p) ? pcfg.rx_queues : 0;
     rte_eth_dev_info info{};
     if (int rc = rte_eth_dev_info_get(p, &info); rc != 0) return "port " + std::to_string(p) + ": cannot get device info: " + dpdk_error(rc);
-    if (pcfg.rx_queues > info.max_rx_queues)
+    if (n_rxq > info.max_rx_queues)
       return "[port " + std::to_string(p) + "] rx_queues = " + std::to_string(pcfg.rx_queues) + ": driver " +
              info.driver_name + " offers at most " + std::to_string(info.max_rx_queues);
     rte_eth_conf conf{};
-    if (int rc = rte_eth_dev_configure(p, pcfg.rx_queues, 1, &conf); rc != 0)
-      return "port " + std::to_string(p) + ": rte_eth_dev_configure(rxq=" + std::to_string(pcfg.rx_queues) +
+    if (int rc = rte_eth_dev_configure(p, n_rxq, 1, &conf); rc != 0)
+      return "port " + std::to_string(p) + ": rte_eth_dev_configure(rxq=" + std::to_string(n_rxq) +
              ", txq=1) failed: " + dpdk_error(rc);
     uint16_t rxd = pc.rxd, txd = pc.txd;
     if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(p, &rxd, &txd); rc != 0)
       return "port " + std::to_string(p) + ": cannot adjust descriptor counts: " + dpdk_error(rc);
-    for (uint16_t q = 0; q < pcfg.rx_queues; ++q) {
+    for (uint16_t q = 0; q < n_rxq; ++q) {
       const unsigned s = rte_lcore_to_socket_id(input_lcore[{p, q}]);
       const int port_socket = rte_eth_dev_socket_id(p);
       if (port_socket >= 0 && static_cast<unsigned>(port_socket) != s)

@@ -387,7 +387,9 @@ std::vector<std::string> load_profile(const IniDocument& doc, const Profile& bas
       if (Err why = apply_setting(p, s.name, e.key, e.value)) errs.push_back(loc + *why);
     }
   }
-  for (std::string& e : validate_profile(p)) errs.push_back(doc.path + ": " + e);
+  // Cross-checks only on a profile whose every value parsed: a bad value already said why.
+  if (errs.empty())
+    for (std::string& e : validate_profile(p)) errs.push_back(doc.path + ": " + e);
   if (errs.empty()) out = std::move(p);
   return errs;
 }
