@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what edfpipe needs to build, run and test on Debian 12, from Debian's packages.
+# Safe to rerun: it does nothing when everything is there. Needs root (or sudo).
+set -euo pipefail
+PKGS=(g++ meson ninja-build pkg-config dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev
+      libgtest-dev libbenchmark-dev python3 python3-pytest python3-pyelftools procps util-linux)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "installing: ${missing[*]}" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
