@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace edf {
 
@@ -22,12 +23,15 @@ template <typename T>
     base = 16;
   }
   if (s.empty()) return "empty value, expected a number";
-  uint64_t v = 0;
+  // Parse in a 64-bit type of T's signedness: from_chars then accepts '-' exactly when T is
+  // signed, and a negative lo compares as negative.
+  using Wide = std::conditional_t<std::is_signed_v<T>, int64_t, uint64_t>;
+  Wide v = 0;
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
   if (ec == std::errc::result_out_of_range)
     return "out of range " + std::to_string(lo) + ".." + std::to_string(hi);
   if (ec != std::errc() || ptr != s.data() + s.size()) return "not a whole number";
-  if (v < static_cast<uint64_t>(lo) || v > static_cast<uint64_t>(hi))
+  if (v < static_cast<Wide>(lo) || v > static_cast<Wide>(hi))
     return "out of range " + std::to_string(lo) + ".." + std::to_string(hi);
   out = static_cast<T>(v);
   return std::nullopt;
