@@ -1,0 +1,113 @@
+// Tests for pick_earliest: a seeded random walk of a million pushes and pops, driven by a virtual
+// clock, must pop exactly the order of a sort-based reference (deadline, then lower class, then
+// arrival), i.e. EDF with ties to the lower class index.
+#include "edf/edf_merge.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <deque>
+#include <random>
+#include <set>
+#include <tuple>
+
+namespace edf {
+namespace {
+
+struct Item {
+  uint64_t deadline;
+  uint64_t seq;
+};
+
+template <size_t N>
+struct ClassQueues {
+  std::array<std::deque<Item>, N> q;
+  uint64_t head_deadline(size_t i) const { return q[i].empty() ? kNoDeadline : q[i].front().deadline; }
+};
+
+TEST(EdfMerge, AllEmptyGivesNoQueue) {
+  ClassQueues<4> cq;
+  EXPECT_EQ(pick_earliest(cq, 4), kNoQueue);
+  EXPECT_EQ(pick_earliest(cq, 0), kNoQueue);
+}
+
+TEST(EdfMerge, EarliestHeadAndTiesToLowerIndex) {
+  ClassQueues<4> cq;
+  cq.q[2].push_back({100, 0});
+  cq.q[3].push_back({50, 1});
+  EXPECT_EQ(pick_earliest(cq, 4), 3u);
+  cq.q[1].push_back({50, 2});
+  EXPECT_EQ(pick_earliest(cq, 4), 1u);  // tie at 50: lower class
+  cq.q[0].push_back({50, 3});
+  EXPECT_EQ(pick_earliest(cq, 4), 0u);
+  // Only the first n_queues are considered.
+  EXPECT_EQ(pick_earliest(cq, 1), 0u);
+  cq.q[0].clear();
+  EXPECT_EQ(pick_earliest(cq, 1), kNoQueue);
+  EXPECT_EQ(pick_earliest(cq, 3), 1u);
+  // Deadline 0 is a real deadline.
+  cq.q[2].front().deadline = 0;
+  EXPECT_EQ(pick_earliest(cq, 4), 2u);
+}
+
+TEST(EdfMerge, MillionOperationRandomWalkMatchesSortedReference) {
+  constexpr size_t kClasses = 8;
+  // Budgets include equal values (classes 0 and 1, 4 and 5) so that equal deadlines in
+  // different classes are common, and a zero step of the clock makes them common within a class.
+  constexpr std::array<uint64_t, kClasses> kBudget{100, 100, 250, 1000, 5000, 5000, 40, 100000};
+  ClassQueues<kClasses> cq;
+  std::set<std::tuple<uint64_t, size_t, uint64_t>> reference;  // (deadline, class, seq)
+  std::mt19937_64 rng(0xEDF);
+  uint64_t now = 1'000'000;
+  uint64_t seq = 0;
+  uint64_t pops = 0, empty_pops = 0, ties = 0;
+  for (int op = 0; op < 1'000'000; ++op) {
+    // The clock only moves forward; a zero step is frequent.
+    const uint64_t r = rng();
+    now += (r & 3) == 0 ? 0 : (r >> 8) % 300;
+    // Alternate filling and draining phases so the walk both builds a backlog of hundreds and
+    // keeps running into empty queues.
+    const bool filling = (op / 4096) % 2 == 0;
+    const bool push = (rng() % 100) < (filling ? 60u : 40u);
+    if (push) {
+      const size_t cls = rng() % kClasses;
+      const uint64_t deadline = now + kBudget[cls];
+      cq.q[cls].push_back({deadline, seq});
+      reference.emplace(deadline, cls, seq);
+      ++seq;
+      continue;
+    }
+    const size_t got = pick_earliest(cq, kClasses);
+    if (reference.empty()) {
+      ++empty_pops;
+      if (got != kNoQueue) {
+        ADD_FAILURE() << "op " << op << ": picked class " << got << " with everything empty";
+        return;
+      }
+      continue;
+    }
+    const auto expected = *reference.begin();
+    reference.erase(reference.begin());
+    if (got == kNoQueue) {
+      ADD_FAILURE() << "op " << op << ": nothing picked, expected class " << std::get<1>(expected);
+      return;
+    }
+    const Item item = cq.q[got].front();
+    cq.q[got].pop_front();
+    if (got != std::get<1>(expected) || item.seq != std::get<2>(expected)) {
+      ADD_FAILURE() << "op " << op << ": popped (class " << got << ", seq " << item.seq
+                    << ", deadline " << item.deadline << "), expected (class " << std::get<1>(expected)
+                    << ", seq " << std::get<2>(expected) << ", deadline " << std::get<0>(expected) << ")";
+      return;
+    }
+    ++pops;
+    if (!reference.empty() && std::get<0>(*reference.begin()) == item.deadline) ++ties;
+  }
+  // The walk visited the interesting states.
+  EXPECT_GT(pops, 400'000u);
+  EXPECT_GT(empty_pops, 100u);
+  EXPECT_GT(ties, 10'000u);
+}
+
+}  // namespace
+}  // namespace edf

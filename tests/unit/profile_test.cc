@@ -1,0 +1,459 @@
+// Tests for profile: the default profile validates; every kind of bad value is reported as
+// "file:line: [section] key = value: why"; cross-checks name both sides of a clash; a failed load
+// leaves its output untouched; class sections replace the defaults in file order; and
+// profile_to_ini() reads back to an equal profile.
+#include "edf/profile.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace edf {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+// Test-only INI splitter, standing in for rte_cfgfile: "[section]" lines, "key = value" lines,
+// ';' starts a comment, blank lines ignored, 1-based line numbers kept.
+IniDocument split_ini(std::string_view text, std::string path = "test.ini") {
+  IniDocument doc;
+  doc.path = std::move(path);
+  int line_no = 0;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    ++line_no;
+    line = trim(line.substr(0, line.find(';')));
+    if (line.empty()) continue;
+    if (line.front() == '[') {
+      if (line.back() != ']') ADD_FAILURE() << "test INI line " << line_no << ": " << line;
+      doc.sections.push_back({std::string(trim(line.substr(1, line.size() - 2))), line_no, {}});
+      continue;
+    }
+    const size_t eq = line.find('=');
+    if (eq == std::string_view::npos || doc.sections.empty()) {
+      ADD_FAILURE() << "test INI line " << line_no << ": " << line;
+      continue;
+    }
+    doc.sections.back().entries.push_back(
+        {std::string(trim(line.substr(0, eq))), std::string(trim(line.substr(eq + 1))), line_no});
+  }
+  return doc;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += "\n  " + x;
+  return s;
+}
+
+// A profile that differs from the default everywhere a failed load could have touched it.
+Profile sentinel() {
+  Profile p = default_profile();
+  p.source = "sentinel";
+  p.pipeline.burst = 7;
+  p.classes.resize(2);
+  p.ports.push_back(PortConfig{});
+  return p;
+}
+
+// Loads `text` over the default profile into a sentinel and checks the failure: exactly
+// `n_errors` messages, the first containing every string of `expect`, and the output untouched.
+void expect_rejected(std::string_view text, const std::vector<std::string>& expect, size_t n_errors = 1) {
+  Profile out = sentinel();
+  const std::string before = profile_to_ini(out);
+  const std::vector<std::string> errs = load_profile(split_ini(text), default_profile(), out);
+  ASSERT_EQ(errs.size(), n_errors) << "for:\n" << text << "\ngot:" << join(errs);
+  for (const std::string& s : expect) EXPECT_NE(errs[0].find(s), std::string::npos) << "'" << s << "' missing from: " << errs[0];
+  EXPECT_EQ(out.source, "sentinel");
+  EXPECT_EQ(profile_to_ini(out), before) << "a failed load changed its output";
+}
+
+// Loads `text` over the default profile and expects success.
+Profile load_ok(std::string_view text) {
+  Profile out;
+  const std::vector<std::string> errs = load_profile(split_ini(text), default_profile(), out);
+  EXPECT_TRUE(errs.empty()) << join(errs);
+  return out;
+}
+
+// Field-by-field equality: catches a key that profile_to_ini() forgets to write, which comparing
+// two profile_to_ini() strings alone would not.
+void expect_same_profile(const Profile& a, const Profile& b) {
+  const PipelineConfig &x = a.pipeline, &y = b.pipeline;
+  EXPECT_EQ(x.portmask, y.portmask);
+  EXPECT_EQ(x.burst, y.burst);
+  EXPECT_EQ(x.rxd, y.rxd);
+  EXPECT_EQ(x.txd, y.txd);
+  EXPECT_EQ(x.mbufs, y.mbufs);
+  EXPECT_EQ(x.mbuf_cache, y.mbuf_cache);
+  EXPECT_EQ(x.processing, y.processing);
+  EXPECT_EQ(x.spin_base_ns, y.spin_base_ns);
+  EXPECT_EQ(x.spin_per_byte_ns, y.spin_per_byte_ns);
+  EXPECT_EQ(x.edf_slice_us, y.edf_slice_us);
+  EXPECT_EQ(x.idle, y.idle);
+  EXPECT_EQ(x.idle_polls, y.idle_polls);
+  EXPECT_EQ(x.idle_sleep_us, y.idle_sleep_us);
+  EXPECT_EQ(x.tx_retry_us, y.tx_retry_us);
+  EXPECT_EQ(x.drain_ms, y.drain_ms);
+  EXPECT_EQ(x.stats_period_s, y.stats_period_s);
+  EXPECT_EQ(x.duration_s, y.duration_s);
+  EXPECT_EQ(x.idle_exit_ms, y.idle_exit_ms);
+  EXPECT_EQ(a.lcores.rx, b.lcores.rx);
+  EXPECT_EQ(a.lcores.edf, b.lcores.edf);
+  EXPECT_EQ(a.lcores.tx, b.lcores.tx);
+  ASSERT_EQ(a.udp_port_map.size(), b.udp_port_map.size());
+  for (size_t i = 0; i < a.udp_port_map.size(); ++i) {
+    EXPECT_EQ(a.udp_port_map[i].in_first, b.udp_port_map[i].in_first);
+    EXPECT_EQ(a.udp_port_map[i].in_last, b.udp_port_map[i].in_last);
+    EXPECT_EQ(a.udp_port_map[i].out_first, b.udp_port_map[i].out_first);
+  }
+  ASSERT_EQ(a.classes.size(), b.classes.size());
+  for (size_t i = 0; i < a.classes.size(); ++i) {
+    const ClassConfig &c = a.classes[i], &d = b.classes[i];
+    EXPECT_EQ(c.name, d.name);
+    EXPECT_EQ(c.budget_us, d.budget_us) << c.name;
+    ASSERT_EQ(c.udp_dst_ports.size(), d.udp_dst_ports.size()) << c.name;
+    for (size_t k = 0; k < c.udp_dst_ports.size(); ++k) {
+      EXPECT_EQ(c.udp_dst_ports[k].first, d.udp_dst_ports[k].first) << c.name;
+      EXPECT_EQ(c.udp_dst_ports[k].last, d.udp_dst_ports[k].last) << c.name;
+    }
+    EXPECT_EQ(c.dscp, d.dscp) << c.name;
+    EXPECT_EQ(c.quantum_bytes, d.quantum_bytes) << c.name;
+    EXPECT_EQ(c.rx_ring, d.rx_ring) << c.name;
+    EXPECT_EQ(c.tx_ring, d.tx_ring) << c.name;
+    EXPECT_EQ(c.expired, d.expired) << c.name;
+    EXPECT_EQ(c.is_default, d.is_default) << c.name;
+  }
+  ASSERT_EQ(a.ports.size(), b.ports.size());
+  for (size_t i = 0; i < a.ports.size(); ++i) {
+    const PortConfig &c = a.ports[i], &d = b.ports[i];
+    EXPECT_EQ(c.port_id, d.port_id);
+    EXPECT_EQ(c.rx_queues, d.rx_queues) << c.port_id;
+    EXPECT_EQ(c.tx_port, d.tx_port) << c.port_id;
+    EXPECT_EQ(c.rate_bps, d.rate_bps) << c.port_id;
+    EXPECT_EQ(c.rate_burst_bytes, d.rate_burst_bytes) << c.port_id;
+    EXPECT_EQ(c.rx_quantum_bytes, d.rx_quantum_bytes) << c.port_id;
+  }
+}
+
+// One valid class section, for documents whose point is elsewhere in the file.
+constexpr std::string_view kOneClass = "[class only]\nbudget_us = 1000\n";
+
+TEST(Profile, DefaultProfileIsValidAndMatchesThePrototype) {
+  const Profile p = default_profile();
+  EXPECT_TRUE(validate_profile(p).empty()) << join(validate_profile(p));
+  ASSERT_EQ(p.classes.size(), 4u);
+  EXPECT_EQ(p.classes[0].name, "high");
+  EXPECT_EQ(p.classes[0].budget_us, 1000u);
+  EXPECT_EQ(p.classes[1].name, "medium");
+  EXPECT_EQ(p.classes[1].budget_us, 10000u);
+  EXPECT_EQ(p.classes[2].name, "low");
+  EXPECT_EQ(p.classes[2].budget_us, 100000u);
+  EXPECT_EQ(p.classes[3].name, "best_effort");
+  EXPECT_EQ(p.default_class(), 3u);
+  ASSERT_EQ(p.udp_port_map.size(), 1u);
+  EXPECT_EQ(p.udp_port_map[0].in_first, 8080);
+  EXPECT_EQ(p.udp_port_map[0].in_last, 8085);
+  EXPECT_EQ(p.udp_port_map[0].out_first, 9080);
+  EXPECT_EQ(p.port(3).port_id, 3);  // a port without settings gets the defaults
+  EXPECT_EQ(p.port(3).rx_quantum_bytes, PortConfig{}.rx_quantum_bytes);
+}
+
+TEST(Profile, EmptyDocumentKeepsTheBase) {
+  IniDocument doc;
+  doc.path = "empty.ini";
+  Profile out;
+  ASSERT_TRUE(load_profile(doc, default_profile(), out).empty());
+  EXPECT_EQ(profile_to_ini(out), profile_to_ini(default_profile()));
+  EXPECT_EQ(out.source, "empty.ini");
+}
+
+TEST(Profile, ValuesAreApplied) {
+  const Profile p = load_ok(
+      "; comment line\n"
+      "[pipeline]\n"
+      "burst = 64          ; packets\n"
+      "portmask = 0x5\n"
+      "processing = spin\n"
+      "idle = sleep\n"
+      "[port 1]\n"
+      "rate_bps = 10000000000\n"
+      "tx_port = 0\n"
+      "[lcores]\n"
+      "rx = 1,2\n"
+      "edf = 3\n"
+      "tx = auto\n");
+  EXPECT_EQ(p.pipeline.burst, 64u);
+  EXPECT_EQ(p.pipeline.portmask, 5u);
+  EXPECT_EQ(p.pipeline.processing, Processing::kSpin);
+  EXPECT_EQ(p.pipeline.idle, IdlePolicy::kSleep);
+  EXPECT_EQ(p.port(1).rate_bps, 10'000'000'000u);
+  EXPECT_EQ(p.port(1).tx_port, 0);
+  EXPECT_EQ(p.lcores.rx, (std::vector<int32_t>{1, 2}));
+  EXPECT_EQ(p.lcores.edf, 3);
+  EXPECT_EQ(p.lcores.tx, kAutoLcore);
+  EXPECT_EQ(p.classes.size(), 4u);  // no class sections: the defaults stay
+  EXPECT_EQ(p.source, "test.ini");
+}
+
+TEST(Profile, UnknownSection) {
+  expect_rejected("[pipeline]\nburst = 32\n[pipelin]\nrxd = 512\n",
+                  {"test.ini:4", "[pipelin]", "rxd", "512", "unknown section"});
+}
+
+TEST(Profile, UnknownKey) {
+  expect_rejected("[pipeline]\nbursts = 32\n", {"test.ini:2", "[pipeline]", "bursts", "32", "unknown key"});
+  expect_rejected("[lcores]\nworker = 3\n", {"test.ini:2", "[lcores]", "worker", "3", "unknown key"});
+  expect_rejected(std::string(kOneClass) + "colour = red\n",
+                  {"test.ini:3", "[class only]", "colour", "red", "unknown key"});
+}
+
+TEST(Profile, BadNumber) {
+  expect_rejected("[pipeline]\nburst = 12x\n", {"test.ini:2", "[pipeline]", "burst = 12x", "not a whole number"});
+  expect_rejected("[pipeline]\n\nrxd = -1\n", {"test.ini:3", "[pipeline]", "rxd = -1", "not a whole number"});
+  expect_rejected("[port 0]\nrate_bps = 1G\n", {"test.ini:2", "[port 0]", "rate_bps = 1G", "not a whole number"});
+}
+
+TEST(Profile, OutOfRangeBurst) {
+  expect_rejected("[pipeline]\nburst = 0\n", {"test.ini:2", "[pipeline]", "burst = 0", "out of range 1..256"});
+  expect_rejected("[pipeline]\nburst = 1000\n", {"test.ini:2", "[pipeline]", "burst = 1000", "out of range 1..256"});
+  expect_rejected("[pipeline]\nburst = 99999999999999999999999\n", {"test.ini:2", "burst", "out of range 1..256"});
+}
+
+TEST(Profile, ZeroQuantum) {
+  expect_rejected(std::string(kOneClass) + "quantum_bytes = 0\n",
+                  {"test.ini:3", "[class only]", "quantum_bytes = 0", "cannot be zero"});
+  expect_rejected("[port 2]\nrx_quantum_bytes = 0\n",
+                  {"test.ini:2", "[port 2]", "rx_quantum_bytes = 0", "cannot be zero"});
+}
+
+TEST(Profile, BadExpiredPolicy) {
+  expect_rejected(std::string(kOneClass) + "expired = late\n",
+                  {"test.ini:3", "[class only]", "expired = late", "expected deliver or drop"});
+}
+
+TEST(Profile, BadPortRange) {
+  expect_rejected(std::string(kOneClass) + "udp_dst_ports = 9000-8000\n",
+                  {"test.ini:3", "[class only]", "udp_dst_ports = 9000-8000", "ends before it starts"});
+  expect_rejected(std::string(kOneClass) + "udp_dst_ports = 8000-70000\n",
+                  {"test.ini:3", "udp_dst_ports = 8000-70000", "out of range 0..65535"});
+  expect_rejected(std::string(kOneClass) + "udp_dst_ports = 8000,\n", {"test.ini:3", "udp_dst_ports", "empty value"});
+}
+
+TEST(Profile, OverlappingPortsBetweenClassesNameBothClasses) {
+  expect_rejected(
+      "[class alpha]\nbudget_us = 100\nudp_dst_ports = 7000,8000-8010\n"
+      "[class beta]\nbudget_us = 200\nudp_dst_ports = 9000,8005\n",
+      {"test.ini", "[class alpha]", "8000-8010", "[class beta]", "8005", "overlaps"});
+  // Within one class too.
+  expect_rejected("[class alpha]\nbudget_us = 100\nudp_dst_ports = 8000-8010,8010-8020\n",
+                  {"test.ini", "[class alpha]", "8000-8010", "8010-8020", "overlaps"});
+}
+
+TEST(Profile, DuplicateDscpNamesBothClasses) {
+  expect_rejected(
+      "[class alpha]\nbudget_us = 100\ndscp = 46\n"
+      "[class beta]\nbudget_us = 200\ndscp = 10,46\n",
+      {"test.ini", "[class alpha]", "[class beta]", "dscp 46"});
+  expect_rejected(std::string(kOneClass) + "dscp = 64\n", {"test.ini:3", "dscp = 64", "out of range 0..63"});
+}
+
+TEST(Profile, TwoDefaults) {
+  expect_rejected(
+      "[class alpha]\nbudget_us = 100\ndefault = yes\n"
+      "[class beta]\nbudget_us = 200\ndefault = yes\n",
+      {"test.ini", "more than one class", "default"});
+  expect_rejected(std::string(kOneClass) + "default = maybe\n",
+                  {"test.ini:3", "default = maybe", "expected yes or no"});
+}
+
+TEST(Profile, DuplicateKey) {
+  expect_rejected("[pipeline]\nburst = 32\nrxd = 512\nburst = 64\n",
+                  {"test.ini:4", "[pipeline]", "burst = 64", "twice"});
+}
+
+TEST(Profile, DuplicateSection) {
+  expect_rejected("[pipeline]\nburst = 32\n\n[pipeline]\nrxd = 512\n", {"test.ini:4", "[pipeline]", "twice"});
+}
+
+TEST(Profile, TooManyClasses) {
+  std::string text;
+  for (int i = 0; i < 9; ++i) text += "[class c" + std::to_string(i) + "]\nbudget_us = 1000\n";
+  // The ninth class is line 17; its key is line 18.
+  expect_rejected(text, {"test.ini:18", "[class c8]", "budget_us = 1000", "too many classes", "8"});
+  // Eight is fine.
+  std::string eight;
+  for (int i = 0; i < 8; ++i) eight += "[class c" + std::to_string(i) + "]\nbudget_us = 1000\n";
+  EXPECT_EQ(load_ok(eight).classes.size(), 8u);
+}
+
+TEST(Profile, BadClassName) {
+  expect_rejected("[class High]\nbudget_us = 1000\n", {"test.ini:2", "[class High]", "budget_us", "class name 'High'"});
+  expect_rejected("[class a.b]\nbudget_us = 1000\n", {"test.ini:2", "[class a.b]", "class name 'a.b'"});
+  // Also for a class section with no keys at all.
+  expect_rejected("[class Bad!]\n", {"test.ini:1", "[class Bad!]", "class name"});
+  expect_rejected(std::string(kOneClass) + "[class waytoolongnameforaclass_abcdefgh]\nbudget_us = 1\n",
+                  {"test.ini:4", "must be 1-31 characters"});
+}
+
+TEST(Profile, BadLcore) {
+  expect_rejected("[lcores]\nedf = x\n", {"test.ini:2", "[lcores]", "edf = x", "lcore 'x'"});
+  expect_rejected("[lcores]\nrx = 1,x\n", {"test.ini:2", "[lcores]", "rx = 1,x", "lcore 'x'"});
+  expect_rejected("[lcores]\nrx = 1,1\n", {"test.ini:2", "rx = 1,1", "twice"});
+  expect_rejected("[lcores]\ntx = 1024\n", {"test.ini:2", "tx = 1024", "out of range 0..1023"});
+}
+
+TEST(Profile, MissingBudget) {
+  expect_rejected("[class alpha]\ndscp = 46\n", {"test.ini", "[class alpha]", "budget_us"});
+}
+
+TEST(Profile, EveryProblemIsReportedAtOnce) {
+  Profile out = sentinel();
+  const auto errs = load_profile(
+      split_ini("[pipeline]\nburst = 0\nrxd = 12x\n[lcores]\nedf = x\n[class a]\nbudget_us = 1\nrx_ring = 1\n"), default_profile(),
+      out);
+  ASSERT_EQ(errs.size(), 4u) << join(errs);
+  EXPECT_NE(errs[0].find("test.ini:2"), std::string::npos) << errs[0];
+  EXPECT_NE(errs[1].find("test.ini:3"), std::string::npos) << errs[1];
+  EXPECT_NE(errs[2].find("test.ini:5"), std::string::npos) << errs[2];
+  EXPECT_NE(errs[3].find("test.ini:8"), std::string::npos) << errs[3];
+  EXPECT_EQ(out.source, "sentinel");
+}
+
+TEST(Profile, FailedLoadLeavesOutputUntouchedEvenAfterValidKeys) {
+  // Every key but the last is valid and would change the profile; none of it may land.
+  expect_rejected(
+      "[pipeline]\nburst = 64\nrxd = 2048\n[fwd]\nudp_port_map = none\n"
+      "[class zeta]\nbudget_us = 5\n[port 0]\nrate_bps = 1000\n[lcores]\nedf = nope\n",
+      {"test.ini:11", "edf = nope"});
+}
+
+TEST(Profile, ClassSectionsReplaceTheDefaultsInFileOrder) {
+  const Profile p = load_ok(
+      "[class zeta]\nbudget_us = 50\nudp_dst_ports = 5000-5001\n"
+      "[class alpha]\nbudget_us = 10\ndscp = 46\nexpired = drop\n"
+      "[class mid]\nbudget_us = 500\ndefault = yes\nquantum_bytes = 9000\n");
+  ASSERT_EQ(p.classes.size(), 3u);
+  EXPECT_EQ(p.classes[0].name, "zeta");
+  EXPECT_EQ(p.classes[1].name, "alpha");
+  EXPECT_EQ(p.classes[2].name, "mid");
+  EXPECT_EQ(p.classes[0].budget_us, 50u);
+  ASSERT_EQ(p.classes[0].udp_dst_ports.size(), 1u);
+  EXPECT_EQ(p.classes[0].udp_dst_ports[0].first, 5000);
+  EXPECT_EQ(p.classes[0].udp_dst_ports[0].last, 5001);
+  EXPECT_EQ(p.classes[1].dscp, std::vector<uint8_t>{46});
+  EXPECT_EQ(p.classes[1].expired, ExpiredPolicy::kDrop);
+  EXPECT_EQ(p.classes[2].quantum_bytes, 9000u);
+  EXPECT_EQ(p.default_class(), 2u);
+  // Keys not given keep the class defaults.
+  EXPECT_EQ(p.classes[0].quantum_bytes, 4096u);
+  EXPECT_EQ(p.classes[0].rx_ring, 1024u);
+  EXPECT_FALSE(p.classes[0].is_default);
+}
+
+TEST(Profile, ApplySettingCreatesClassesAndPorts) {
+  Profile p = default_profile();
+  EXPECT_FALSE(apply_setting(p, "class high", "budget_us", "2000"));
+  EXPECT_EQ(p.classes[0].budget_us, 2000u);
+  EXPECT_FALSE(apply_setting(p, " class extra ", " budget_us ", " 7 "));  // trimmed like the file
+  ASSERT_EQ(p.classes.size(), 5u);
+  EXPECT_EQ(p.classes[4].name, "extra");
+  EXPECT_EQ(p.classes[4].budget_us, 7u);
+  EXPECT_FALSE(apply_setting(p, "port 5", "rx_queues", "4"));
+  EXPECT_EQ(p.port(5).rx_queues, 4);
+  const auto e = apply_setting(p, "port 5000", "rx_queues", "4");
+  ASSERT_TRUE(e.has_value());
+  EXPECT_NE(e->find("port id"), std::string::npos) << *e;
+  EXPECT_TRUE(apply_setting(p, "pipeline", "burst", "0").has_value());
+  EXPECT_EQ(p.pipeline.burst, 32u);  // a refused value is not applied
+}
+
+TEST(Profile, PortMapParsing) {
+  Profile p = load_ok("[fwd]\nudp_port_map = 1000-1009:2000, 3000:4000-4000\n");
+  ASSERT_EQ(p.udp_port_map.size(), 2u);
+  EXPECT_EQ(p.udp_port_map[0].in_first, 1000);
+  EXPECT_EQ(p.udp_port_map[0].in_last, 1009);
+  EXPECT_EQ(p.udp_port_map[0].out_first, 2000);
+  EXPECT_EQ(p.udp_port_map[1].in_first, 3000);
+  EXPECT_EQ(p.udp_port_map[1].out_first, 4000);
+  expect_rejected("[fwd]\nudp_port_map = 1000-1009:2000-2001\n", {"test.ini:2", "differ in width"});
+  expect_rejected("[fwd]\nudp_port_map = 65000-65535:65500\n", {"test.ini:2", "past port 65535"});
+  expect_rejected("[fwd]\nudp_port_map = 1000\n", {"test.ini:2", "expected IN_FIRST"});
+  expect_rejected("[fwd]\nudp_port_map = 1000-1010:1,1005:7\n", {"test.ini", "1000-1010", "1005", "overlap"});
+}
+
+TEST(Profile, RoundTripOfTheDefaultProfile) {
+  const std::string ini = profile_to_ini(default_profile());
+  Profile back;
+  const auto errs = load_profile(split_ini(ini, "roundtrip.ini"), default_profile(), back);
+  ASSERT_TRUE(errs.empty()) << join(errs) << "\n" << ini;
+  EXPECT_EQ(profile_to_ini(back), ini);
+  expect_same_profile(back, default_profile());
+}
+
+TEST(Profile, RoundTripOfACustomProfile) {
+  const Profile custom = load_ok(
+      "[pipeline]\n"
+      "portmask = 0xf0\nburst = 128\nrxd = 4096\ntxd = 512\nmbufs = 65535\nmbuf_cache = 512\n"
+      "processing = spin\nspin_base_ns = 5\nspin_per_byte_ns = 0\nedf_slice_us = 7\nidle = spin\n"
+      "idle_polls = 9\nidle_sleep_us = 11\ntx_retry_us = 0\ndrain_ms = 60000\nstats_period_s = 1\n"
+      "duration_s = 30\nidle_exit_ms = 250\n"
+      "[lcores]\nrx = 4,2,9\nedf = 0\ntx = 1023\n"
+      "[fwd]\nudp_port_map = 8080-8080:9080, 100-199:65000\n"
+      "[class voice]\nbudget_us = 200\nudp_dst_ports = 5060,16384-32767\ndscp = 46,34\n"
+      "quantum_bytes = 64\nrx_ring = 64\ntx_ring = 1048576\nexpired = drop\n"
+      "[class bulk]\nbudget_us = 60000000\nudp_dst_ports = none\ndscp = none\ndefault = yes\n"
+      "[port 3]\nrx_queues = 16\ntx_port = 1\nrate_bps = 400000000000\nrate_burst_bytes = 2048\n"
+      "rx_quantum_bytes = 16777216\n"
+      "[port 0]\ntx_port = same\n");
+  const std::string ini = profile_to_ini(custom);
+  Profile back;
+  const auto errs = load_profile(split_ini(ini, "roundtrip.ini"), default_profile(), back);
+  ASSERT_TRUE(errs.empty()) << join(errs) << "\n" << ini;
+  EXPECT_EQ(profile_to_ini(back), ini);
+  expect_same_profile(back, custom);
+  // Spot checks that the text really carried the values (not two equal defaults).
+  EXPECT_EQ(back.pipeline.portmask, 0xf0u);
+  EXPECT_EQ(back.pipeline.processing, Processing::kSpin);
+  EXPECT_EQ(back.lcores.rx, (std::vector<int32_t>{4, 2, 9}));
+  ASSERT_EQ(back.classes.size(), 2u);
+  EXPECT_EQ(back.classes[0].dscp, (std::vector<uint8_t>{46, 34}));
+  EXPECT_EQ(back.classes[0].udp_dst_ports.size(), 2u);
+  EXPECT_EQ(back.classes[0].expired, ExpiredPolicy::kDrop);
+  EXPECT_TRUE(back.classes[1].is_default);
+  EXPECT_EQ(back.port(3).rate_bps, 400'000'000'000u);
+  EXPECT_EQ(back.port(3).tx_port, 1);
+  EXPECT_EQ(back.port(0).tx_port, -1);
+  ASSERT_EQ(back.udp_port_map.size(), 2u);
+  EXPECT_EQ(back.udp_port_map[1].out_first, 65000);
+  // And loading it over a different base changes nothing either: every key is written.
+  Profile other_base = default_profile();
+  other_base.pipeline.burst = 1;
+  other_base.lcores.edf = 77;
+  Profile back2;
+  ASSERT_TRUE(load_profile(split_ini(ini), other_base, back2).empty());
+  EXPECT_EQ(profile_to_ini(back2), ini);
+}
+
+TEST(Profile, EnumNames) {
+  EXPECT_EQ(to_string(ExpiredPolicy::kDrop), "drop");
+  EXPECT_EQ(to_string(ExpiredPolicy::kDeliver), "deliver");
+  EXPECT_EQ(to_string(IdlePolicy::kSpin), "spin");
+  EXPECT_EQ(to_string(IdlePolicy::kYield), "yield");
+  EXPECT_EQ(to_string(IdlePolicy::kSleep), "sleep");
+  EXPECT_EQ(to_string(Processing::kFwd), "fwd");
+  EXPECT_EQ(to_string(Processing::kSpin), "spin");
+}
+
+}  // namespace
+}  // namespace edf
