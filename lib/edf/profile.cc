@@ -231,6 +231,23 @@ Err apply_lcores(LcoreRoles& r, std::string_view key, std::string_view v) {
   return "unknown key in [lcores] (expected rx, edf, tx)";
 }
 
+// Why a section name is not one edfpipe reads, or nothing. apply_setting() makes the same checks
+// on the way to a key; this serves sections that hold no key, so a misspelt one is not ignored.
+Err check_section_name(std::string_view section) {
+  if (section == "pipeline" || section == "lcores" || section == "fwd") return std::nullopt;
+  if (section.starts_with("class ")) {
+    if (!valid_class_name(trim(section.substr(6))))
+      return "class name must be 1-31 characters of a-z, 0-9, _ or -";
+    return std::nullopt;
+  }
+  if (section.starts_with("port ")) {
+    uint16_t id = 0;
+    if (Err e = parse_uint<uint16_t>(trim(section.substr(5)), 0, 1023, id)) return "port id " + *e;
+    return std::nullopt;
+  }
+  return "unknown section (expected pipeline, lcores, fwd, class NAME, port N)";
+}
+
 bool ranges_overlap(const PortRange& a, const PortRange& b) {
   return a.first <= b.last && b.first <= a.last;
 }
@@ -315,10 +332,13 @@ std::optional<std::string> apply_setting(Profile& p, std::string_view section,
 std::vector<std::string> validate_profile(const Profile& p) {
   std::vector<std::string> errs;
   if (p.classes.empty()) errs.push_back("no traffic classes: define at least one [class NAME]");
-  size_t defaults = 0;
+  std::string defaults;
+  size_t n_defaults = 0;
   for (size_t i = 0; i < p.classes.size(); ++i) {
     const ClassConfig& a = p.classes[i];
-    if (a.is_default) ++defaults;
+    if (a.is_default) {
+      defaults += (n_defaults++ ? ", " : "") + a.name;
+    }
     if (a.budget_us == 0) errs.push_back("[class " + a.name + "] budget_us is missing (microseconds, > 0)");
     for (size_t j = i + 1; j < p.classes.size(); ++j) {
       const ClassConfig& b = p.classes[j];
@@ -338,7 +358,7 @@ std::vector<std::string> validate_profile(const Profile& p) {
           errs.push_back("[class " + a.name + "] udp_dst_ports " + range_text(a.udp_dst_ports[x]) +
                          " overlaps " + range_text(a.udp_dst_ports[y]));
   }
-  if (defaults > 1) errs.push_back("more than one class has default = yes");
+  if (n_defaults > 1) errs.push_back("more than one class has default = yes: " + defaults);
   for (size_t i = 0; i < p.udp_port_map.size(); ++i)
     for (size_t j = i + 1; j < p.udp_port_map.size(); ++j) {
       const PortRange a{p.udp_port_map[i].in_first, p.udp_port_map[i].in_last};
@@ -371,6 +391,12 @@ std::vector<std::string> load_profile(const IniDocument& doc, const Profile& bas
     if (s.name.starts_with("class ") && !classes_replaced) {
       p.classes.clear();  // a profile's classes replace the defaults, in file order
       classes_replaced = true;
+    }
+    if (s.entries.empty()) {
+      if (Err e = check_section_name(s.name)) {
+        errs.push_back(where(s.line) + ": [" + s.name + "]: " + *e);
+        continue;
+      }
     }
     if (s.name.starts_with("class ") && s.entries.empty()) {
       if (Err e = apply_setting(p, s.name, "default", "no"))  // creates the class

@@ -268,11 +268,16 @@ TEST(Profile, DuplicateDscpNamesBothClasses) {
   expect_rejected(std::string(kOneClass) + "dscp = 64\n", {"test.ini:3", "dscp = 64", "out of range 0..63"});
 }
 
+TEST(Profile, EmptyMisspeltSectionIsReported) {
+  expect_rejected("[pipelin]\n", {"test.ini:1", "[pipelin]", "unknown section"});
+  expect_rejected("[port 99999]\n", {"test.ini:1", "[port 99999]", "port id"});
+}
+
 TEST(Profile, TwoDefaults) {
   expect_rejected(
       "[class alpha]\nbudget_us = 100\ndefault = yes\n"
       "[class beta]\nbudget_us = 200\ndefault = yes\n",
-      {"test.ini", "more than one class", "default"});
+      {"test.ini", "more than one class", "default", "alpha, beta"});
   expect_rejected(std::string(kOneClass) + "default = maybe\n",
                   {"test.ini:3", "default = maybe", "expected yes or no"});
 }
