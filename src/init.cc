@@ -38,6 +38,12 @@ std::string resolve_lcore(int32_t id, unsigned first_worker, const char* role, u
   return {};
 }
 
+int init_logtype() {
+  static const int t = rte_log_register_type_and_pick_level("edfpipe.init", RTE_LOG_INFO);
+  return t >= 0 ? t : RTE_LOGTYPE_USER1;
+}
+#define INIT_LOG(level, fmt, ...) rte_log(RTE_LOG_##level, init_logtype(), "edfpipe: " fmt "\n", ##__VA_ARGS__)
+
 LcoreStats* new_stats(unsigned socket) {
   void* mem = rte_zmalloc_socket("edfpipe_stats", sizeof(LcoreStats), RTE_CACHE_LINE_SIZE,
                                  static_cast<int>(socket));
@@ -181,6 +187,18 @@ std::string init_app(AppContext& app) {
     app.pools.push_back(mp);
   }
 
+  // Mbufs the pipeline can hold at once: RX descriptors, rings, staging, per-lcore caches. A pool
+  // smaller than that still works, but RX then runs out of mbufs (ethdev rx_nombuf) under load.
+  {
+    uint64_t hold = 0;
+    for (uint16_t p : rx_ports) hold += uint64_t{prof.port(p).rx_queues} * (pc.rxd + pc.burst);
+    for (const ClassConfig& k : prof.classes) hold += k.rx_ring + uint64_t{k.tx_ring} * app.ports.size() + 2 * pc.burst;
+    hold += uint64_t{pc.mbuf_cache} * (app.lcores.size() + 1) + uint64_t{pc.txd} * app.ports.size();
+    if (hold > pc.mbufs)
+      INIT_LOG(WARNING, "[pipeline] mbufs = %u is less than the %llu mbufs the pipeline can hold; under load RX "
+               "will run out of mbufs (ethdev rx_nombuf)", pc.mbufs, static_cast<unsigned long long>(hold));
+  }
+
   // Rings: RX -> EDF per class on the EDF lcore's socket; EDF -> TX per output port and class.
   const int edf_socket = static_cast<int>(rte_lcore_to_socket_id(edf_lcore));
   const int tx_socket = static_cast<int>(rte_lcore_to_socket_id(tx_lcore));
@@ -235,8 +253,7 @@ std::string init_app(AppContext& app) {
       const unsigned s = rte_lcore_to_socket_id(input_lcore[{p, q}]);
       const int port_socket = rte_eth_dev_socket_id(p);
       if (port_socket >= 0 && static_cast<unsigned>(port_socket) != s)
-        RTE_LOG(WARNING, USER1, "edfpipe: port %u is on socket %d but RX queue %u is polled from socket %u\n", p,
-                port_socket, q, s);
+        INIT_LOG(WARNING, "port %u is on socket %d but RX queue %u is polled from socket %u", p, port_socket, q, s);
       if (int rc = rte_eth_rx_queue_setup(p, q, rxd, s, nullptr, pool_of_socket[s]); rc != 0)
         return "port " + std::to_string(p) + " RX queue " + std::to_string(q) + ": setup failed: " + dpdk_error(rc);
     }
