@@ -1,6 +1,7 @@
 #include "stats.h"
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 
 #include <sstream>
 
@@ -59,6 +60,11 @@ Snapshot take_snapshot(const AppContext& app) {
       }
     }
   }
+  for (uint16_t p : app.ports) {
+    rte_eth_stats es{};
+    if (rte_eth_stats_get(p, &es) != 0) continue;
+    s.ports.push_back({p, es.ipackets, es.imissed, es.ierrors, es.rx_nombuf, es.opackets, es.oerrors});
+  }
   return s;
 }
 
@@ -107,6 +113,11 @@ void print_table(FILE* out, const AppContext& app, const Snapshot& s, const char
   std::fprintf(out, "%-12s %10s %10s %9llu %7s %7s %9s %9s %9s %11s %11s  %s\n", "(malformed)", "-", "-",
                static_cast<unsigned long long>(parse_total), "-", "-", "-", "-", "-", "-", "-",
                drops_text(parse, true).c_str());
+  for (const PortSnapshot& p : s.ports)
+    std::fprintf(out, "port %u: nic rx %llu missed %llu errors %llu no_mbuf %llu | nic tx %llu errors %llu\n", p.port,
+                 static_cast<unsigned long long>(p.ipackets), static_cast<unsigned long long>(p.imissed),
+                 static_cast<unsigned long long>(p.ierrors), static_cast<unsigned long long>(p.rx_nombuf),
+                 static_cast<unsigned long long>(p.opackets), static_cast<unsigned long long>(p.oerrors));
   std::fprintf(out, "total: rx %llu  tx %llu  drops %llu  in_flight %lld\n",
                static_cast<unsigned long long>(s.rx), static_cast<unsigned long long>(s.tx),
                static_cast<unsigned long long>(s.drops), static_cast<long long>(s.in_flight()));
@@ -138,7 +149,14 @@ std::string report_json(const AppContext& app, const Snapshot& s, const std::vec
       << ", \"p50\": " << h.percentile(0.5) << ", \"p90\": " << h.percentile(0.9) << ", \"p99\": " << h.percentile(0.99)
       << ", \"p999\": " << h.percentile(0.999) << ", \"max\": " << h.max_ns() << "}}";
   }
-  o << "\n  ],\n  \"mempools\": [";
+  o << "\n  ],\n  \"ports\": [";
+  for (size_t i = 0; i < s.ports.size(); ++i) {
+    const PortSnapshot& p = s.ports[i];
+    o << (i ? ", " : "") << "{\"port\": " << p.port << ", \"ipackets\": " << p.ipackets << ", \"imissed\": " << p.imissed
+      << ", \"ierrors\": " << p.ierrors << ", \"rx_nombuf\": " << p.rx_nombuf << ", \"opackets\": " << p.opackets
+      << ", \"oerrors\": " << p.oerrors << "}";
+  }
+  o << "],\n  \"mempools\": [";
   for (size_t i = 0; i < pools.size(); ++i)
     o << (i ? ", " : "") << "{\"name\": \"" << pools[i].name << "\", \"size\": " << pools[i].size
       << ", \"available\": " << pools[i].available << "}";

@@ -24,11 +24,19 @@ struct ClassSnapshot {
   uint64_t drops_total() const;
 };
 
+// What the NIC counted: packets it dropped before edfpipe received them (imissed, rx_nombuf)
+// are outside edfpipe's accounting, which starts at rx_burst.
+struct PortSnapshot {
+  uint16_t port = 0;
+  uint64_t ipackets = 0, imissed = 0, ierrors = 0, rx_nombuf = 0, opackets = 0, oerrors = 0;
+};
+
 struct Snapshot {
   double uptime_s = 0;
   uint64_t rx = 0, rx_bytes = 0, tx = 0, drops = 0;
   std::array<uint64_t, kDropReasonCount> drops_by_reason{};  // parse and class drops together
   std::vector<ClassSnapshot> classes;
+  std::vector<PortSnapshot> ports;
   int64_t in_flight() const { return static_cast<int64_t>(rx) - static_cast<int64_t>(tx + drops); }
 };
 
