@@ -1,0 +1,374 @@
+"""edfit: helpers for edfpipe's integration tests (standard library only).
+
+- a pcap reader (libpcap classic format, either byte order, micro- or nanosecond stamps),
+- a parser for the frames tools/edfpcap.py writes (Ethernet [+802.1Q] / IPv4 / UDP / b"EDFP" seq class),
+- checksums computed from scratch, as a reference for edfpipe's incremental update,
+- a runner that starts edfpipe on DPDK vdevs with a unique --file-prefix, a timeout, and cleans up
+  /var/run/dpdk/<prefix> and /dev/hugepages/<prefix>* whatever happens,
+- the accounting invariant as one function every test calls on the JSON report.
+"""
+import glob
+import itertools
+import json
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import time
+from dataclasses import dataclass, field
+from typing import Optional
+
+MAGIC = b"EDFP"
+DROP_REASONS = ["runt", "not_ipv4", "bad_ipv4_header", "bad_ipv4_checksum", "bad_ipv4_length",
+                "fragment", "not_udp", "bad_udp_length", "segmented", "rx_ring_full", "expired",
+                "tx_ring_full", "tx_failed", "shutdown"]
+PARSE_REASONS = DROP_REASONS[:DROP_REASONS.index("rx_ring_full")]
+CLASS_REASONS = DROP_REASONS[DROP_REASONS.index("rx_ring_full"):]
+# Names DPDK gives the threads of worker lcores: "rte-worker-N" in 22.11.11, "lcore-worker-N" in
+# earlier 22.11 releases. alloc_counter.c counts allocations on threads named so.
+WORKER_THREAD_PREFIXES = ("rte-worker", "lcore-worker")
+# The built-in profile's [fwd] udp_port_map: 8080-8085 -> 9080-9085, every other port unchanged.
+DEFAULT_PORT_MAP = {p: p + 1000 for p in range(8080, 8086)}
+
+
+# --idle-exit for runs that must read a whole pcap: long enough that a machine hiccup (a worker
+# lcore held off its CPU for a few hundred ms has been seen on these shared 2-vCPU machines) does
+# not end the run early, short enough to keep the suite quick.
+IDLE_EXIT_MS = "1000"
+
+
+# ---------------------------------------------------------------- pcap
+
+def read_pcap(path):
+    """Returns the frames of a classic pcap file as a list of bytes (captured part only)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 24:
+        raise ValueError(f"{path}: {len(data)} bytes, shorter than a pcap file header")
+    magic_le = struct.unpack("<I", data[:4])[0]
+    if magic_le in (0xA1B2C3D4, 0xA1B23C4D):
+        endian = "<"
+    elif magic_le in (0xD4C3B2A1, 0x4D3CB2A1):
+        endian = ">"
+    else:
+        raise ValueError(f"{path}: not a pcap file (magic {data[:4].hex()})")
+    linktype = struct.unpack(endian + "I", data[20:24])[0]
+    if linktype != 1:
+        raise ValueError(f"{path}: link type {linktype}, expected 1 (Ethernet)")
+    frames, off = [], 24
+    while off < len(data):
+        if off + 16 > len(data):
+            raise ValueError(f"{path}: truncated record header at offset {off}")
+        _, _, incl, orig = struct.unpack(endian + "IIII", data[off:off + 16])
+        off += 16
+        if off + incl > len(data):
+            raise ValueError(f"{path}: truncated record at offset {off}")
+        if incl != orig:
+            raise ValueError(f"{path}: record at offset {off} captured {incl} of {orig} bytes")
+        frames.append(data[off:off + incl])
+        off += incl
+    return frames
+
+
+# ---------------------------------------------------------------- frames
+
+@dataclass
+class Udp:
+    l3: int          # IPv4 header offset
+    l4: int          # UDP header offset
+    dport: int
+    checksum: int
+    seq: Optional[int]   # from the EDFP tag, None if the payload has none
+    cls: Optional[str]
+
+
+def parse_udp(frame: bytes) -> Optional[Udp]:
+    """Parses Ethernet [+ one VLAN tag] / IPv4 / UDP; None for anything else."""
+    if len(frame) < 14:
+        return None
+    l3, ether = 14, struct.unpack("!H", frame[12:14])[0]
+    if ether == 0x8100:
+        if len(frame) < 18:
+            return None
+        l3, ether = 18, struct.unpack("!H", frame[16:18])[0]
+    if ether != 0x0800 or len(frame) < l3 + 20:
+        return None
+    ihl = (frame[l3] & 0x0F) * 4
+    if frame[l3] >> 4 != 4 or ihl < 20 or frame[l3 + 9] != 17:
+        return None
+    l4 = l3 + ihl
+    if len(frame) < l4 + 8:
+        return None
+    dport, checksum = struct.unpack("!H2xH", frame[l4 + 2:l4 + 8])
+    payload = frame[l4 + 8:]
+    seq = cls = None
+    if payload[:4] == MAGIC and len(payload) >= 20:
+        seq = struct.unpack("!I", payload[4:8])[0]
+        cls = payload[8:20].rstrip(b"\0").decode()
+    return Udp(l3, l4, dport, checksum, seq, cls)
+
+
+def ones_sum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return s
+
+
+def udp_checksum(frame: bytes, u: Udp) -> int:
+    """The UDP checksum computed from scratch over the pseudo-header (RFC 768); 0 maps to 0xFFFF."""
+    ip = frame[u.l3:]
+    total = struct.unpack("!H", ip[2:4])[0]
+    ihl = (ip[0] & 0x0F) * 4
+    seg = bytearray(frame[u.l4:u.l3 + total])
+    seg[6:8] = b"\0\0"
+    pseudo = ip[12:20] + struct.pack("!BBH", 0, 17, len(seg))
+    c = (~ones_sum(bytes(pseudo) + bytes(seg))) & 0xFFFF
+    assert ihl >= 20
+    return c or 0xFFFF
+
+
+def udp_checksum_verifies(frame: bytes, u: Udp) -> bool:
+    """The receiver's check: the sum over pseudo-header and segment, checksum included, is 0xFFFF."""
+    ip = frame[u.l3:]
+    total = struct.unpack("!H", ip[2:4])[0]
+    seg = frame[u.l4:u.l3 + total]
+    pseudo = ip[12:20] + struct.pack("!BBH", 0, 17, len(seg))
+    return ones_sum(bytes(pseudo) + bytes(seg)) == 0xFFFF
+
+
+def frames_by_seq(frames):
+    """{seq: frame} for the EDFP-tagged valid frames among `frames` (tagged malformed ones included)."""
+    out = {}
+    for fr in frames:
+        u = parse_udp(fr)
+        if u is not None and u.seq is not None:
+            out[u.seq] = fr
+    return out
+
+
+def out_classes(frames):
+    """[(seq, class)] of the EDFP-tagged frames, in order."""
+    res = []
+    for fr in frames:
+        u = parse_udp(fr)
+        assert u is not None and u.seq is not None, f"output frame is not an EDFP UDP frame: {fr[:64].hex()}"
+        res.append((u.seq, u.cls))
+    return res
+
+
+# ---------------------------------------------------------------- running edfpipe
+
+_prefix_counter = itertools.count()
+
+
+def unique_prefix() -> str:
+    return f"edfit{os.getpid()}_{next(_prefix_counter)}"
+
+
+def cleanup_prefix(prefix: str):
+    shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+    for p in glob.glob(f"/dev/hugepages/{prefix}*"):
+        try:
+            os.unlink(p)
+        except OSError:
+            pass
+
+
+@dataclass
+class Result:
+    cmd: list
+    rc: int
+    stdout: str
+    stderr: str
+    elapsed: float                 # seconds from start to exit
+    stats: Optional[dict] = None   # the --stats-json report, when written
+    extra: dict = field(default_factory=dict)
+
+    def describe(self) -> str:
+        return (f"command: {' '.join(self.cmd)}\nexit: {self.rc}\n--- stdout ---\n{self.stdout[-4000:]}"
+                f"\n--- stderr ---\n{self.stderr[-4000:]}")
+
+
+@dataclass
+class Mode:
+    """How EAL gets memory: `--no-huge -m 512`, or hugepages with `--in-memory` and a small pool."""
+    name: str
+    eal: list
+    app: list
+
+
+NOHUGE = Mode("nohuge", ["--no-huge", "-m", "512"], [])
+HUGEPAGES = Mode("hugepages", ["--in-memory"], ["--mbufs", "4095"])
+
+
+def _kill_group(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+class Edfpipe:
+    """Starts edfpipe with [mode EAL args, --no-pci, -l 0-1, --file-prefix, vdevs] -- [mode app args, args]."""
+
+    def __init__(self, binary: str, mode: Mode, workdir: str):
+        self.binary = binary
+        self.mode = mode
+        self.workdir = workdir
+        self._n = itertools.count()
+
+    def command(self, vdevs, args, prefix, stats_path=None):
+        cmd = [self.binary, *self.mode.eal, "--no-pci", "-l", "0-1", "--file-prefix", prefix]
+        for v in vdevs:
+            cmd += ["--vdev", v]
+        cmd += ["--", *self.mode.app, *args]
+        if stats_path:
+            cmd += ["--stats-json", stats_path]
+        return cmd
+
+    def run(self, vdevs, args, timeout=60, env=None, stats=True, send_signal=None, ready_text=None,
+            signal_delay=1.0, while_running=None) -> Result:
+        """Runs to completion (or kills it after `timeout` s and fails). With send_signal, waits for
+        `ready_text` on stdout/stderr, then `signal_delay` s, then sends the signal; the time from the
+        signal to exit is in result.extra['after_signal_s']. `while_running(pid)` is called just before
+        the signal; what it returns is in result.extra['while_running']."""
+        n = next(self._n)
+        prefix = unique_prefix()
+        stats_path = os.path.join(self.workdir, f"stats{n}.json") if stats else None
+        out_path = os.path.join(self.workdir, f"stdout{n}.txt")
+        err_path = os.path.join(self.workdir, f"stderr{n}.txt")
+        cmd = self.command(vdevs, args, prefix, stats_path)
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        extra = {}
+        start = time.monotonic()
+        try:
+            with open(out_path, "wb") as out, open(err_path, "wb") as err:
+                proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                        env=full_env, cwd=self.workdir, start_new_session=True)
+                try:
+                    if send_signal is not None:
+                        self._wait_for_text(proc, [out_path, err_path], ready_text, start + timeout)
+                        time.sleep(signal_delay)
+                        if while_running is not None:
+                            extra["while_running"] = while_running(proc.pid)
+                        if proc.poll() is not None:
+                            raise AssertionError(f"edfpipe exited (rc {proc.returncode}) before the signal was sent")
+                        extra["signal_sent_at"] = time.monotonic()
+                        proc.send_signal(send_signal)
+                    rc = proc.wait(timeout=max(1.0, start + timeout - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    _kill_group(proc)
+                    raise AssertionError(f"edfpipe did not exit within {timeout} s and was killed: {' '.join(cmd)}"
+                                         f"\n{_tail(out_path)}\n{_tail(err_path)}")
+                except BaseException:
+                    _kill_group(proc)
+                    raise
+            end = time.monotonic()
+            if "signal_sent_at" in extra:
+                extra["after_signal_s"] = end - extra.pop("signal_sent_at")
+        finally:
+            cleanup_prefix(prefix)
+        res = Result(cmd, rc, _read(out_path), _read(err_path), end - start, None, extra)
+        if stats_path and os.path.exists(stats_path):
+            with open(stats_path) as f:
+                try:
+                    res.stats = json.load(f)
+                except json.JSONDecodeError as e:
+                    raise AssertionError(f"--stats-json wrote invalid JSON ({e}):\n{res.describe()}")
+        res.extra["prefix"] = prefix
+        return res
+
+    @staticmethod
+    def _wait_for_text(proc, paths, text, deadline):
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise AssertionError(f"edfpipe exited (rc {proc.returncode}) before it was ready:\n"
+                                     + "\n".join(_tail(p) for p in paths))
+            if text is None or any(text in _read(p) for p in paths):
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"edfpipe did not print {text!r} in time")
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+def _tail(path, n=3000):
+    return f"--- {os.path.basename(path)} ---\n" + _read(path)[-n:]
+
+
+def run_cli(binary, args, timeout=20):
+    """Runs edfpipe for an option/profile check that must not start EAL. EAL arguments with a
+    fresh prefix are passed anyway, so that a run that wrongly starts EAL leaves evidence."""
+    prefix = unique_prefix()
+    cmd = [binary, "--no-huge", "-m", "64", "--no-pci", "-l", "0-1", "--file-prefix", prefix, "--", *args]
+    try:
+        p = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        started_eal = os.path.exists(f"/var/run/dpdk/{prefix}")
+    finally:
+        cleanup_prefix(prefix)
+    res = Result(cmd, p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace"), 0.0)
+    res.extra["started_eal"] = started_eal or "EAL:" in res.stdout + res.stderr
+    return res
+
+
+# ---------------------------------------------------------------- the accounting invariant
+
+def check_accounting(st: dict, ctx: str = ""):
+    """rx = tx + drops, in_flight 0, every drop under one reason, per class and in total, every
+    mbuf back in its pool. Raises AssertionError naming the first broken equation."""
+    where = f" ({ctx})" if ctx else ""
+    assert st["in_flight"] == 0, f"in_flight {st['in_flight']} after shutdown{where}"
+    assert st["rx"] == st["tx"] + st["drops"], f"rx {st['rx']} != tx {st['tx']} + drops {st['drops']}{where}"
+    assert set(st["drops_by_reason"]) == set(DROP_REASONS), f"drop reasons {sorted(st['drops_by_reason'])}{where}"
+    assert sum(st["drops_by_reason"].values()) == st["drops"], f"drops_by_reason does not add up to drops{where}"
+    assert sum(c["tx"] for c in st["classes"]) == st["tx"], f"class tx does not add up to tx{where}"
+    parse_drops = sum(st["drops_by_reason"][r] for r in PARSE_REASONS)
+    assert sum(c["rx"] for c in st["classes"]) + parse_drops == st["rx"], \
+        f"class rx + parse drops != rx{where}"
+    for r in CLASS_REASONS:
+        assert sum(c["drops_by_reason"][r] for c in st["classes"]) == st["drops_by_reason"][r], \
+            f"class drops of reason {r} do not add up to the total{where}"
+    for c in st["classes"]:
+        n = c["name"]
+        assert sum(c["drops_by_reason"].values()) == c["drops"], f"class {n}: drops_by_reason != drops{where}"
+        assert all(c["drops_by_reason"][r] == 0 for r in PARSE_REASONS), \
+            f"class {n} counts parse drops, which have no class{where}"
+        assert c["rx"] == c["tx"] + c["drops"], f"class {n}: rx {c['rx']} != tx {c['tx']} + drops {c['drops']}{where}"
+        assert c["latency_ns"]["count"] == c["tx"], f"class {n}: latency count != tx{where}"
+    if "ports" in st:  # the NIC's own counters agree with edfpipe's
+        assert sum(p["ipackets"] for p in st["ports"]) == st["rx"], f"NIC ipackets != rx{where}"
+        assert sum(p["opackets"] for p in st["ports"]) == st["tx"], f"NIC opackets != tx{where}"
+    assert st["mempools"], f"no mempool reported{where}"
+    for p in st["mempools"]:
+        assert p["available"] == p["size"], f"mempool {p['name']}: {p['available']} of {p['size']} mbufs back{where}"
+
+
+def check_read_all(res: Result, n_frames: int):
+    """The run read its whole (finite) pcap: otherwise --idle-exit ended it early, which happens
+    only when the worker lcore made no progress for IDLE_EXIT_MS -- say so rather than report a
+    confusing count mismatch further on."""
+    rx = res.stats["rx"]
+    assert rx == n_frames, (
+        f"edfpipe received {rx} of the {n_frames} frames of its pcap before stopping"
+        + (" (--idle-exit fired: the worker lcore made no progress for the whole idle period; "
+           "a stalled machine or a stuck lcore)" if "stopping" in res.stdout + res.stderr else "")
+        + f"\n{res.describe()}")
+
+
+def by_class(st: dict) -> dict:
+    return {c["name"]: c for c in st["classes"]}

@@ -1,0 +1,80 @@
+"""Shutdown under load: SIGINT, SIGTERM and --duration end a busy run cleanly.
+
+Input is a pcap replayed forever (infinite_rx=1) on port 0, forwarded to port 1, a net_null sink
+that takes every packet. The portmask selects port 0 only, so port 1 is a TX-only port: were it
+polled, net_null would inject 64-byte frames of garbage, which the per-kind malformed counts expose. On a stop edfpipe must stop RX, drain, print the
+final table, account for every packet, get every mbuf back and exit 0 -- promptly.
+"""
+import glob
+import signal
+
+import pytest
+
+import edfit
+
+EXIT_BOUND_S = 5.0
+
+
+@pytest.fixture(scope="module")
+def replay(make_pcap):
+    pcap, _ = make_pcap("--count", 400, "--malformed-every", 10, "--vlan-every", 9, "--seed", 31)
+    return [f"net_pcap0,rx_pcap={pcap},infinite_rx=1", "net_null0"]
+
+
+ARGS = ["--portmask", "0x1", "--set", "port 0.tx_port=1"]
+
+
+def thread_names(pid):
+    names = []
+    for comm in glob.glob(f"/proc/{pid}/task/*/comm"):
+        try:
+            with open(comm) as f:
+                names.append(f.read().strip())
+        except OSError:
+            pass
+    return names
+
+
+def check_clean_stop(res, what):
+    assert res.rc == 0, f"{what}: exit {res.rc}\n{res.describe()}"
+    assert "== edfpipe final" in res.stdout, f"{what}: no final table\n{res.describe()}"
+    for name in ("high", "medium", "low", "best_effort", "(malformed)", "total: rx"):
+        assert name in res.stdout.split("== edfpipe final")[1], f"{what}: final table lacks {name!r}"
+    st = res.stats
+    assert st is not None, res.describe()
+    edfit.check_accounting(st, what)
+    assert f"accounting: rx {st['rx']} = tx {st['tx']} + drops {st['drops']}" in res.stdout
+    # It was really busy: packets of every class moved, and malformed ones were counted.
+    assert st["tx"] > 1000, st
+    assert all(c["tx"] > 0 for c in st["classes"]), "a class moved nothing"
+    # The replayed pcap holds one frame of each malformed kind per 80 frames, so however far the
+    # replay got, the kinds' counts differ by at most one; anything else came from somewhere else.
+    kinds = [st["drops_by_reason"][r] for r in edfit.PARSE_REASONS if r != "segmented"]
+    assert min(kinds) > 0 and max(kinds) - min(kinds) <= 1, f"{what}: malformed counts {st['drops_by_reason']}"
+    assert st["drops_by_reason"]["segmented"] == 0
+    # net_null takes everything: nothing may be lost on the way out.
+    for reason in ("tx_failed", "tx_ring_full", "rx_ring_full", "expired"):
+        assert st["drops_by_reason"][reason] == 0, f"{what}: {reason} drops {st['drops_by_reason']}"
+    return st
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_signal_stops_cleanly(edfpipe, replay, sig):
+    res = edfpipe.run(replay, ARGS, timeout=30, send_signal=sig, ready_text="edfpipe: lcore",
+                      signal_delay=1.0, while_running=thread_names)
+    check_clean_stop(res, sig.name)
+    assert res.extra["after_signal_s"] <= EXIT_BOUND_S, f"exit took {res.extra['after_signal_s']:.2f} s after {sig.name}"
+    assert f"signal {int(sig)} received" in res.stdout + res.stderr
+    assert res.stats["uptime_s"] >= 1.0
+    # The worker lcore thread has a name alloc_counter.c recognises (test_alloc.py relies on it).
+    assert any(n.startswith(edfit.WORKER_THREAD_PREFIXES) for n in res.extra["while_running"]), \
+        res.extra["while_running"]
+
+
+def test_duration_ends_run(edfpipe, replay):
+    res = edfpipe.run(replay, [*ARGS, "--duration", "1"], timeout=30)
+    check_clean_stop(res, "--duration 1")
+    assert "duration of 1 s reached" in res.stdout + res.stderr
+    assert 1.0 <= res.stats["uptime_s"] <= 1.0 + EXIT_BOUND_S, res.stats["uptime_s"]
+    assert res.elapsed <= 1.0 + EXIT_BOUND_S + 5, f"run took {res.elapsed:.1f} s"
+
