@@ -41,11 +41,12 @@ class TokenBucket {
     last_ = now;
   }
 
-  // Takes `bytes` tokens if available. A packet larger than the burst can never pass: the
-  // profile validator requires burst_bytes >= the largest frame.
+  // Takes `bytes` tokens if available. A packet larger than the whole bucket (a jumbo or chained
+  // frame over burst_bytes) costs one full bucket: it waits for a full bucket and then passes,
+  // rather than blocking its port for ever.
   [[nodiscard]] bool try_consume(uint64_t bytes) {
     if (!enabled()) return true;
-    const uint64_t cost = bytes * hz_;
+    const uint64_t cost = std::min(bytes * hz_, capacity_);
     if (tokens_ < cost) return false;
     tokens_ -= cost;
     return true;

@@ -78,6 +78,16 @@ TEST(TokenBucket, LongRunRateAfterTheBurstIsSpent) {
   EXPECT_NEAR(static_cast<double>(steady.admitted_bytes), 1e9, 1e9 * 0.01);
 }
 
+TEST(TokenBucket, FrameLargerThanTheBucketWaitsForAFullBucketThenPasses) {
+  TokenBucket tb(8000000, 2048, 1000000000, 0);  // 1 MB/s, 2048-byte bucket, 1 GHz clock
+  EXPECT_TRUE(tb.try_consume(9000));      // a full bucket: passes, and empties it
+  EXPECT_FALSE(tb.try_consume(9000));
+  tb.refill(1024 * 1000);                 // half a bucket later
+  EXPECT_FALSE(tb.try_consume(9000));
+  tb.refill(2048 * 1000);                 // full again
+  EXPECT_TRUE(tb.try_consume(9000));
+}
+
 TEST(TokenBucket, ZeroRateDisablesTheLimit) {
   TokenBucket tb(0, 32768, kHz, 0);
   EXPECT_FALSE(tb.enabled());
