@@ -61,11 +61,11 @@ Err parse_lcore(std::string_view s, int32_t& out) {
   return std::nullopt;
 }
 
+// Class names become parts of ring names ("edf_out_p15_" + name must fit DPDK's 28-character
+// ring names) and telemetry keys (letters, digits and '_' only).
 bool valid_class_name(std::string_view n) {
-  if (n.empty() || n.size() > 31) return false;
-  return std::all_of(n.begin(), n.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
+  if (n.empty() || n.size() > kMaxClassNameLen) return false;
+  return std::all_of(n.begin(), n.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
 }
 
 ClassConfig make_class(std::string name, uint32_t budget_us, std::vector<PortRange> ports,
@@ -82,7 +82,11 @@ ClassConfig make_class(std::string name, uint32_t budget_us, std::vector<PortRan
 }
 
 Err apply_pipeline(PipelineConfig& c, std::string_view key, std::string_view v) {
-  if (key == "portmask") return parse_uint<uint64_t>(v, 0, UINT64_MAX, c.portmask, true);
+  if (key == "portmask") {  // hexadecimal with or without 0x, as testpmd and l3fwd read it
+    const std::string hex = v.starts_with("0x") || v.starts_with("0X") ? std::string(v) : "0x" + std::string(v);
+    if (Err e = parse_uint<uint64_t>(hex, 0, UINT64_MAX, c.portmask, true)) return "hexadecimal port mask: " + *e;
+    return std::nullopt;
+  }
   if (key == "burst") return parse_uint<uint32_t>(v, 1, 256, c.burst);
   if (key == "rxd") return parse_uint<uint16_t>(v, 64, 16384, c.rxd);
   if (key == "txd") return parse_uint<uint16_t>(v, 64, 16384, c.txd);
@@ -237,7 +241,7 @@ Err check_section_name(std::string_view section) {
   if (section == "pipeline" || section == "lcores" || section == "fwd") return std::nullopt;
   if (section.starts_with("class ")) {
     if (!valid_class_name(trim(section.substr(6))))
-      return "class name must be 1-31 characters of a-z, 0-9, _ or -";
+      return "class name must be 1-" + std::to_string(kMaxClassNameLen) + " characters of a-z, 0-9 or _";
     return std::nullopt;
   }
   if (section.starts_with("port ")) {
@@ -300,7 +304,7 @@ std::optional<std::string> apply_setting(Profile& p, std::string_view section,
   if (section.starts_with("class ")) {
     const std::string_view name = trim(section.substr(6));
     if (!valid_class_name(name))
-      return "class name '" + std::string(name) + "' must be 1-31 characters of a-z, 0-9, _ or -";
+      return "class name '" + std::string(name) + "' must be 1-" + std::to_string(kMaxClassNameLen) + " characters of a-z, 0-9 or _";
     auto it = std::find_if(p.classes.begin(), p.classes.end(),
                            [&](const ClassConfig& c) { return c.name == name; });
     if (it == p.classes.end()) {

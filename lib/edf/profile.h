@@ -71,6 +71,7 @@ struct PortMapRange {
 };
 
 inline constexpr int32_t kAutoLcore = -1;
+inline constexpr size_t kMaxClassNameLen = 16;
 
 struct LcoreRoles {
   std::vector<int32_t> rx{kAutoLcore};  // RX lcores; inputs are dealt to them round robin

@@ -307,8 +307,17 @@ TEST(Profile, BadClassName) {
   expect_rejected("[class a.b]\nbudget_us = 1000\n", {"test.ini:2", "[class a.b]", "class name 'a.b'"});
   // Also for a class section with no keys at all.
   expect_rejected("[class Bad!]\n", {"test.ini:1", "[class Bad!]", "class name"});
-  expect_rejected(std::string(kOneClass) + "[class waytoolongnameforaclass_abcdefgh]\nbudget_us = 1\n",
-                  {"test.ini:4", "must be 1-31 characters"});
+  expect_rejected(std::string(kOneClass) + "[class seventeen_chars_x]\nbudget_us = 1\n",
+                  {"test.ini:4", "must be 1-16 characters"});
+  expect_rejected("[class with-dash]\nbudget_us = 1000\n", {"test.ini:2", "class name 'with-dash'"});
+  EXPECT_EQ(load_ok("[class sixteen_chars_xy]\nbudget_us = 1000\n").classes[0].name, "sixteen_chars_xy");
+}
+
+TEST(Profile, PortmaskIsHexWithOrWithoutPrefix) {
+  EXPECT_EQ(load_ok("[pipeline]\nportmask = 10\n").pipeline.portmask, 0x10u);
+  EXPECT_EQ(load_ok("[pipeline]\nportmask = ff\n").pipeline.portmask, 0xffu);
+  EXPECT_EQ(load_ok("[pipeline]\nportmask = 0x3\n").pipeline.portmask, 0x3u);
+  expect_rejected("[pipeline]\nportmask = 0xg\n", {"test.ini:2", "portmask = 0xg", "hexadecimal"});
 }
 
 TEST(Profile, BadLcore) {
