@@ -65,12 +65,17 @@ struct alignas(RTE_CACHE_LINE_SIZE) ClassCounters {
 struct alignas(RTE_CACHE_LINE_SIZE) LcoreStats {
   uint64_t rx;          // every frame an rx_burst returned, valid or not
   uint64_t rx_bytes;
-  std::array<uint64_t, kDropReasonCount> parse_drops;  // frames with no class
+  std::array<uint64_t, kDropReasonCount> parse_drops;  // frames with no class: malformed, or still
+                                                       // staged unparsed on RX at stop (kShutdown)
   std::array<ClassCounters, kMaxClasses> cls;
   std::array<Histogram, kMaxClasses> latency;  // arrival to tx_burst, ns (TX role)
   uint64_t loops;
   uint64_t busy_cycles;  // cycles of loop iterations that did work
   uint64_t total_cycles;
+  uint64_t work;         // packets handled by this lcore's roles (RX + EDF + TX, each counts)
+  // Ring high-water marks, packets, kept by the ring's producer after each enqueue burst.
+  std::array<uint64_t, kMaxClasses> edf_ring_hwm;                          // RX lcores
+  std::array<std::array<uint64_t, kMaxClasses>, kMaxPorts> tx_ring_hwm;   // EDF lcore
 };
 
 enum class Phase : int { kRun, kDrain, kStop };

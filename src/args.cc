@@ -78,7 +78,7 @@ void print_usage(const char* prog) {
       "Profile:\n"
       "  -f, --profile FILE        INI profile (default: the built-in profile, = conf/edfpipe.ini)\n"
       "      --set 'SECTION.KEY=VALUE'  set any profile key, e.g. --set 'class high.budget_us=500'\n"
-      "      --check-profile       validate the profile and options, print nothing else, exit\n"
+      "      --check-profile       validate the profile and options (no EAL, no devices), exit\n"
       "      --dump-profile        print the effective profile as INI and exit\n"
       "Ports and queues:\n"
       "  -p, --portmask MASK       hex mask of ports to use (default: every port)   [pipeline] portmask\n"
@@ -168,7 +168,15 @@ std::vector<std::string> build_profile(const AppOptions& opts, Profile& out) {
   Profile p = default_profile();
   if (!opts.profile_path.empty()) {
     IniDocument doc;
-    if (std::string err = read_ini(opts.profile_path, doc); !err.empty()) return {err};
+    if (std::string err = read_ini(opts.profile_path, doc); !err.empty()) {
+      std::vector<std::string> lines;  // one problem per line
+      for (size_t at = 0, nl; at < err.size(); at = nl + 1) {
+        nl = err.find('\n', at);
+        if (nl == std::string::npos) nl = err.size();
+        lines.push_back(err.substr(at, nl - at));
+      }
+      return lines;
+    }
     if (auto errs = load_profile(doc, p, p); !errs.empty()) return errs;
   }
   std::vector<std::string> errs;

@@ -11,7 +11,8 @@
 
 namespace edf {
 
-// Returns an empty string on success, otherwise why the file could not be read.
+// Returns an empty string on success, otherwise why the file could not be read: one problem per
+// line, each as FILE:LINE: 'text': why.
 [[nodiscard]] std::string read_ini(const std::string& path, IniDocument& out);
 
 }  // namespace edf

@@ -22,6 +22,10 @@ void free_counted(rte_mbuf** pkts, size_t n, uint64_t& counter) {
   counter_add(counter, n);
 }
 
+inline void note_hwm(uint64_t& hwm, uint64_t used) {
+  if (used > hwm) counter_set(hwm, used);
+}
+
 // ---------------------------------------------------------------- RX
 
 struct RxQueues {
@@ -95,8 +99,10 @@ size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
 
   for (size_t c = 0; c < app.n_classes; ++c) {
     if (n_class[c] == 0) continue;
+    unsigned free_space = 0;
     const unsigned done = rte_ring_enqueue_burst(app.edf_ring[c], reinterpret_cast<void**>(by_class[c].data()),
-                                                 n_class[c], nullptr);
+                                                 n_class[c], &free_space);
+    note_hwm(st.edf_ring_hwm[c], rte_ring_get_capacity(app.edf_ring[c]) - free_space);
     free_counted(by_class[c].data() + done, n_class[c] - done,
                  st.cls[c].drops[static_cast<size_t>(DropReason::kRxRingFull)]);
   }
@@ -147,7 +153,9 @@ size_t edf_poll(LcoreContext& lc, uint64_t now) {
   auto flush = [&](size_t c) {
     if (n_out[c] == 0) return;
     rte_ring* r = app.tx_ring[out_port[c]][c];
-    const unsigned done = rte_ring_enqueue_burst(r, reinterpret_cast<void**>(out[c].data()), n_out[c], nullptr);
+    unsigned free_space = 0;
+    const unsigned done = rte_ring_enqueue_burst(r, reinterpret_cast<void**>(out[c].data()), n_out[c], &free_space);
+    note_hwm(st.tx_ring_hwm[out_port[c]][c], rte_ring_get_capacity(r) - free_space);
     free_counted(out[c].data() + done, n_out[c] - done, st.cls[c].drops[static_cast<size_t>(DropReason::kTxRingFull)]);
     n_out[c] = 0;
   };
@@ -284,9 +292,9 @@ void flush_staged(LcoreContext& lc) {
     rte_pktmbuf_free_bulk(pkts, static_cast<unsigned>(n));
   };
   for (RxInput& in : lc.inputs) {
-    // Staged RX packets have no class yet: count them against the default class.
+    // Staged RX packets have no class yet: they are counted with the class-less drops.
     in.staged.drain([&](rte_mbuf** pkts, size_t n) {
-      counter_add(st.cls[lc.app->classifier.default_class()].drops[static_cast<size_t>(DropReason::kShutdown)], n);
+      counter_add(st.parse_drops[static_cast<size_t>(DropReason::kShutdown)], n);
       rte_pktmbuf_free_bulk(pkts, static_cast<unsigned>(n));
     });
   }
@@ -331,6 +339,7 @@ int lcore_main(void* arg) {
 
     prev_busy = work != 0;
     if (work) {
+      counter_add(st.work, work);
       empty_polls = 0;
     } else if (++empty_polls >= p.idle_polls) {
       idle(p);

@@ -243,6 +243,16 @@ std::string init_app(AppContext& app) {
       return "[port " + std::to_string(p) + "] rx_queues = " + std::to_string(pcfg.rx_queues) + ": driver " +
              info.driver_name + " offers at most " + std::to_string(info.max_rx_queues);
     rte_eth_conf conf{};
+    if (n_rxq > 1) {
+      // Spread flows over the RX queues by IP/UDP hash; each queue is one ingress DRR input.
+      conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+      conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+      if (conf.rx_adv_conf.rss_conf.rss_hf == 0) {
+        conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+        INIT_LOG(WARNING, "port %u (%s) offers no IP/UDP RSS: its %u RX queues will not share the traffic", p,
+                 info.driver_name, n_rxq);
+      }
+    }
     if (int rc = rte_eth_dev_configure(p, n_rxq, 1, &conf); rc != 0)
       return "port " + std::to_string(p) + ": rte_eth_dev_configure(rxq=" + std::to_string(n_rxq) +
              ", txq=1) failed: " + dpdk_error(rc);

@@ -19,6 +19,7 @@
 #include "dataplane.h"
 #include "init.h"
 #include "stats.h"
+#include "telemetry.h"
 
 namespace {
 
@@ -74,7 +75,7 @@ bool drain(edf::AppContext& app) {
   app.phase.store(edf::Phase::kDrain, std::memory_order_release);
   bool rx_stopped = false;
   bool empty = false;
-  while (rte_rdtsc() < deadline) {
+  do {
     if (!rx_stopped) {
       rx_stopped = true;
       for (const edf::LcoreContext* c : app.lcores)
@@ -86,7 +87,7 @@ bool drain(edf::AppContext& app) {
       break;
     }
     rte_delay_us_sleep(1000);
-  }
+  } while (rte_rdtsc() < deadline);
   app.phase.store(edf::Phase::kStop, std::memory_order_release);
   rte_eal_mp_wait_lcore();
   return empty;
@@ -140,6 +141,7 @@ int main(int argc, char** argv) {
             c->has_edf ? " edf" : "", c->has_tx ? " tx" : "", c->inputs.size(), c->tx_ports.size());
 
   app.start_tsc = rte_rdtsc();
+  edf::telemetry_attach(app);
   for (edf::LcoreContext* c : app.lcores)
     if (int rc = rte_eal_remote_launch(edf::lcore_main, c, c->lcore_id); rc != 0) {
       app.phase.store(edf::Phase::kStop);
@@ -154,6 +156,7 @@ int main(int argc, char** argv) {
 
   const edf::Snapshot snap = edf::take_snapshot(app);
   edf::print_table(stdout, app, snap, "edfpipe final");
+  edf::telemetry_detach();
   const std::vector<edf::MempoolReport> pools = edf::close_ports_and_check_pools(app);
 
   int rc = EXIT_SUCCESS;
@@ -177,7 +180,7 @@ int main(int argc, char** argv) {
     js << edf::report_json(app, snap, pools);
     if (!js) {
       std::fprintf(stderr, "edfpipe: error: cannot write %s\n", opts.stats_json.c_str());
-      rc = EXIT_FAILURE;
+      if (rc == EXIT_SUCCESS) rc = EXIT_FAILURE;
     }
   }
   std::fflush(stdout);

@@ -3,6 +3,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 
+#include <atomic>
 #include <sstream>
 
 #include "edf/counter.h"
@@ -23,10 +24,9 @@ Snapshot take_snapshot(const AppContext& app) {
   for (const LcoreContext* lc : app.lcores) all.push_back(lc->stats);
   all.push_back(app.ctl_stats);
   for (const LcoreStats* st : all) {
-    s.rx += counter_read(st->rx);
-    s.rx_bytes += counter_read(st->rx_bytes);
     for (size_t r = 0; r < kDropReasonCount; ++r) {
       const uint64_t d = counter_read(st->parse_drops[r]);
+      s.no_class_drops[r] += d;
       s.drops_by_reason[r] += d;
       s.drops += d;
     }
@@ -47,6 +47,13 @@ Snapshot take_snapshot(const AppContext& app) {
       }
       st->latency[c].merge_into(s.classes[c].latency);
     }
+  }
+  // rx last: a packet is counted in rx before it can reach tx or a drop, so reading rx after
+  // them can only over-count in_flight (never negative, never a false zero while packets move).
+  std::atomic_thread_fence(std::memory_order_acquire);
+  for (const LcoreStats* st : all) {
+    s.rx += counter_read(st->rx);
+    s.rx_bytes += counter_read(st->rx_bytes);
   }
   for (size_t c = 0; c < app.n_classes; ++c) {
     ClassSnapshot& cs = s.classes[c];
@@ -76,10 +83,10 @@ std::string us(uint64_t ns) {
   return b;
 }
 
-std::string drops_text(const std::array<uint64_t, kDropReasonCount>& d, bool parse_only) {
+std::string drops_text(const std::array<uint64_t, kDropReasonCount>& d) {
   std::string t;
   for (size_t r = 0; r < kDropReasonCount; ++r) {
-    if (d[r] == 0 || is_parse_drop(static_cast<DropReason>(r)) != parse_only) continue;
+    if (d[r] == 0) continue;
     if (!t.empty()) t += ' ';
     t += std::string(kDropReasonNames[r]) + "=" + std::to_string(d[r]);
   }
@@ -105,14 +112,13 @@ void print_table(FILE* out, const AppContext& app, const Snapshot& s, const char
                  static_cast<unsigned long long>(cs.c.tx), static_cast<unsigned long long>(cs.drops_total()),
                  static_cast<unsigned long long>(cs.c.late), static_cast<unsigned long long>(cs.c.misses),
                  us(cs.latency.percentile(0.50)).c_str(), us(cs.latency.percentile(0.99)).c_str(),
-                 us(cs.latency.max_ns()).c_str(), ring_in, ring_out, drops_text(cs.c.drops, false).c_str());
+                 us(cs.latency.max_ns()).c_str(), ring_in, ring_out, drops_text(cs.c.drops).c_str());
   }
-  std::array<uint64_t, kDropReasonCount> parse{};
-  uint64_t parse_total = 0;
-  for (size_t r = 0; r < kFirstClassDrop; ++r) parse_total += (parse[r] = s.drops_by_reason[r]);
-  std::fprintf(out, "%-12s %10s %10s %9llu %7s %7s %9s %9s %9s %11s %11s  %s\n", "(malformed)", "-", "-",
-               static_cast<unsigned long long>(parse_total), "-", "-", "-", "-", "-", "-", "-",
-               drops_text(parse, true).c_str());
+  uint64_t no_class_total = 0;
+  for (uint64_t d : s.no_class_drops) no_class_total += d;
+  std::fprintf(out, "%-12s %10s %10s %9llu %7s %7s %9s %9s %9s %11s %11s  %s\n", "(no class)", "-", "-",
+               static_cast<unsigned long long>(no_class_total), "-", "-", "-", "-", "-", "-", "-",
+               drops_text(s.no_class_drops).c_str());
   for (const PortSnapshot& p : s.ports)
     std::fprintf(out, "port %u: nic rx %llu missed %llu errors %llu no_mbuf %llu | nic tx %llu errors %llu\n", p.port,
                  static_cast<unsigned long long>(p.ipackets), static_cast<unsigned long long>(p.imissed),
@@ -135,6 +141,8 @@ std::string report_json(const AppContext& app, const Snapshot& s, const std::vec
     << ",\n  \"tx\": " << s.tx << ",\n  \"drops\": " << s.drops << ",\n  \"in_flight\": " << s.in_flight()
     << ",\n  \"drops_by_reason\": ";
   drops_obj(s.drops_by_reason);
+  o << ",\n  \"no_class_drops\": ";
+  drops_obj(s.no_class_drops);
   o << ",\n  \"classes\": [";
   for (size_t c = 0; c < app.n_classes; ++c) {
     const ClassSnapshot& cs = s.classes[c];

@@ -2,9 +2,9 @@
 // the JSON report).
 //
 // Lcores write their own LcoreStats with relaxed single-writer stores; a snapshot reads them
-// with relaxed loads from the main lcore (or the telemetry thread) at any time. Because rx is
-// counted before tx and drops, a snapshot taken while packets flow may show in_flight a little
-// too high, never negative. Control path only.
+// with relaxed loads from the main lcore (or the telemetry thread) at any time. rx is read last,
+// so a snapshot taken while packets flow may show in_flight a little too high, never too low.
+// Control path only.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +35,7 @@ struct Snapshot {
   double uptime_s = 0;
   uint64_t rx = 0, rx_bytes = 0, tx = 0, drops = 0;
   std::array<uint64_t, kDropReasonCount> drops_by_reason{};  // parse and class drops together
+  std::array<uint64_t, kDropReasonCount> no_class_drops{};   // before classification (parse, RX staging at stop)
   std::vector<ClassSnapshot> classes;
   std::vector<PortSnapshot> ports;
   int64_t in_flight() const { return static_cast<int64_t>(rx) - static_cast<int64_t>(tx + drops); }

@@ -1,0 +1,23 @@
+// telemetry.h: edfpipe's DPDK telemetry commands (/edfpipe/...), read with dpdk-telemetry.py or
+// any client of /var/run/dpdk/<prefix>/dpdk_telemetry.v2. docs/telemetry.md lists every field.
+//
+// Callbacks run on DPDK's telemetry thread. They only read: per-lcore counters with relaxed
+// loads (single-writer, never torn, edf/counter.h), ring counts, and the profile, which the main
+// lcore changes only under telemetry_lock() (the shell's `set` commands). No lock touches the data
+// path. Control path only.
+#pragma once
+
+#include <mutex>
+
+#include "app.h"
+
+namespace edf {
+
+// Registers the commands; `app` must outlive them (until telemetry_detach()).
+void telemetry_attach(AppContext& app);
+// Makes every command answer "not running" from now on (called before teardown).
+void telemetry_detach();
+// Held by the control plane while it changes app.profile, and by callbacks while reading it.
+std::mutex& telemetry_lock();
+
+}  // namespace edf
