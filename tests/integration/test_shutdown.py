@@ -24,6 +24,19 @@ def replay(make_pcap):
 ARGS = ["--portmask", "0x1", "--set", "port 0.tx_port=1"]
 
 
+def hugetlb_kb(pid):
+    total = 0
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            if line.startswith(("Private_Hugetlb:", "Shared_Hugetlb:")):
+                total += int(line.split()[1])
+    return total
+
+
+def inspect(pid):
+    return {"threads": thread_names(pid), "hugetlb_kb": hugetlb_kb(pid)}
+
+
 def thread_names(pid):
     names = []
     for comm in glob.glob(f"/proc/{pid}/task/*/comm"):
@@ -61,14 +74,19 @@ def check_clean_stop(res, what):
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_signal_stops_cleanly(edfpipe, replay, sig):
     res = edfpipe.run(replay, ARGS, timeout=30, send_signal=sig, ready_text="edfpipe: lcore",
-                      signal_delay=1.0, while_running=thread_names)
+                      signal_delay=1.0, while_running=inspect)
     check_clean_stop(res, sig.name)
     assert res.extra["after_signal_s"] <= EXIT_BOUND_S, f"exit took {res.extra['after_signal_s']:.2f} s after {sig.name}"
     assert f"signal {int(sig)} received" in res.stdout + res.stderr
     assert res.stats["uptime_s"] >= 1.0
+    seen = res.extra["while_running"]
     # The worker lcore thread has a name alloc_counter.c recognises (test_alloc.py relies on it).
-    assert any(n.startswith(edfit.WORKER_THREAD_PREFIXES) for n in res.extra["while_running"]), \
-        res.extra["while_running"]
+    assert any(n.startswith(edfit.WORKER_THREAD_PREFIXES) for n in seen["threads"]), seen["threads"]
+    # The two memory modes really differ: hugepage memory is mapped only in the hugepage mode.
+    if edfpipe.mode is edfit.HUGEPAGES:
+        assert seen["hugetlb_kb"] >= 2048, f"hugepage mode, but no hugetlb mapping: {seen}"
+    else:
+        assert seen["hugetlb_kb"] == 0, f"--no-huge, but {seen['hugetlb_kb']} kB of hugetlb mappings"
 
 
 def test_duration_ends_run(edfpipe, replay):
@@ -78,3 +96,16 @@ def test_duration_ends_run(edfpipe, replay):
     assert 1.0 <= res.stats["uptime_s"] <= 1.0 + EXIT_BOUND_S, res.stats["uptime_s"]
     assert res.elapsed <= 1.0 + EXIT_BOUND_S + 5, f"run took {res.elapsed:.1f} s"
 
+
+
+def test_stop_with_full_queues_counts_the_rest(edfpipe, replay):
+    # Spin makes EDF the bottleneck, so every ring is full when the run ends and 50 ms of drain
+    # cannot empty them: what is left is freed and counted as shutdown drops, each mbuf returned.
+    res = edfpipe.run(replay, [*ARGS, "--processing", "spin", "--duration", "1", "--drain-ms", "50"], timeout=30)
+    assert res.rc == 0, res.describe()
+    st = res.stats
+    edfit.check_accounting(st, "spin backlog")
+    assert "not empty after 50 ms" in res.stdout + res.stderr, res.describe()
+    assert st["drops_by_reason"]["shutdown"] > 0, st["drops_by_reason"]
+    assert st["drops_by_reason"]["rx_ring_full"] > 0, st["drops_by_reason"]
+    assert st["tx"] > 0
