@@ -5,6 +5,7 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
+#include <rte_pdump.h>
 
 #include <csignal>
 #include <cstdio>
@@ -128,6 +129,10 @@ int main(int argc, char** argv) {
   if (int t = rte_log_register_type_and_pick_level("edfpipe.main", RTE_LOG_INFO); t >= 0) logtype = t;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  // Lets dpdk-dumpcap / dpdk-pdump (secondary processes) capture our ports. Needs the shared
+  // memory of a primary: not available with --in-memory or --no-shconf, which is not an error.
+  const bool pdump = rte_pdump_init() == 0;
+  if (!pdump) EDF_LOG(INFO, "packet capture (rte_pdump) not available: %s", rte_strerror(rte_errno));
 
   if (std::string err = edf::init_app(app); !err.empty()) {
     (void)edf::close_ports_and_check_pools(app);
@@ -184,6 +189,7 @@ int main(int argc, char** argv) {
     }
   }
   std::fflush(stdout);
+  if (pdump) (void)rte_pdump_uninit();
   rte_eal_cleanup();
   return rc;
 }
