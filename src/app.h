@@ -120,13 +120,17 @@ struct AppContext {
   Profile profile;
   uint64_t tsc_hz = 0;
   size_t n_classes = 0;
+  // Scheduling queues: one per class (edf), or a single shared one (fifo, the baseline without
+  // DRR or EDF). Rings and DRR queues are indexed by queue, counters by class.
+  size_t n_queues = 0;
+  std::array<uint8_t, kMaxClasses> queue_of{};
   Classifier classifier;
   PortMap port_map;
   std::array<uint64_t, kMaxClasses> budget_tsc{};
   std::array<ExpiredPolicy, kMaxClasses> expired{};
   std::vector<uint16_t> ports;                       // ports in use, ascending
-  std::array<rte_ring*, kMaxClasses> edf_ring{};     // RX -> EDF, per class
-  std::array<std::array<rte_ring*, kMaxClasses>, kMaxPorts> tx_ring{};  // EDF -> TX, [port][class]
+  std::array<rte_ring*, kMaxClasses> edf_ring{};     // RX -> EDF, per queue
+  std::array<std::array<rte_ring*, kMaxClasses>, kMaxPorts> tx_ring{};  // EDF -> TX, [port][queue]
   std::vector<rte_mempool*> pools;                   // one per NUMA socket in use
   std::vector<LcoreContext*> lcores;                 // worker lcores with roles
   LcoreStats* ctl_stats = nullptr;                   // main lcore: drops counted at shutdown

@@ -19,6 +19,7 @@ enum Opt : int {
   kOptIdleExit,
   kOptDrain,
   kOptProcessing,
+  kOptScheduling,
   kOptSpinBase,
   kOptSpinPerByte,
   kOptIdle,
@@ -44,6 +45,7 @@ const option kLongOptions[] = {
     {"idle-exit", required_argument, nullptr, kOptIdleExit},
     {"drain-ms", required_argument, nullptr, kOptDrain},
     {"processing", required_argument, nullptr, kOptProcessing},
+    {"scheduling", required_argument, nullptr, kOptScheduling},
     {"spin-base-ns", required_argument, nullptr, kOptSpinBase},
     {"spin-per-byte-ns", required_argument, nullptr, kOptSpinPerByte},
     {"idle", required_argument, nullptr, kOptIdle},
@@ -93,6 +95,7 @@ void print_usage(const char* prog) {
       "      --tx-lcore N          TX lcore                                          [lcores] tx\n"
       "      --idle spin|yield|sleep  what an lcore does after idle_polls empty polls [pipeline] idle\n"
       "Processing:\n"
+      "      --scheduling edf|fifo  fifo: one shared ring, no DRR, no EDF (baseline) [pipeline] scheduling\n"
       "      --processing fwd|spin  fwd rewrites UDP ports; spin also burns time     [pipeline] processing\n"
       "      --spin-base-ns N      spin: fixed time per packet, ns (100000)          [pipeline] spin_base_ns\n"
       "      --spin-per-byte-ns N  spin: time per UDP payload byte, ns (71)          [pipeline] spin_per_byte_ns\n"
@@ -129,6 +132,7 @@ std::string parse_app_args(int argc, char** argv, AppOptions& out) {
       case kOptIdleExit: add(c, "pipeline", "idle_exit_ms", optarg); break;
       case kOptDrain: add(c, "pipeline", "drain_ms", optarg); break;
       case kOptProcessing: add(c, "pipeline", "processing", optarg); break;
+      case kOptScheduling: add(c, "pipeline", "scheduling", optarg); break;
       case kOptSpinBase: add(c, "pipeline", "spin_base_ns", optarg); break;
       case kOptSpinPerByte: add(c, "pipeline", "spin_per_byte_ns", optarg); break;
       case kOptIdle: add(c, "pipeline", "idle", optarg); break;

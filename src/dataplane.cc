@@ -16,10 +16,12 @@ int g_meta_offset = -1;
 
 namespace {
 
-void free_counted(rte_mbuf** pkts, size_t n, uint64_t& counter) {
+// Frees packets a ring refused, counting each against its own class (a queue may carry several
+// classes in fifo scheduling).
+void free_refused(LcoreStats& st, rte_mbuf** pkts, size_t n, DropReason why) {
   if (n == 0) return;
+  for (size_t k = 0; k < n; ++k) counter_add(st.cls[meta(pkts[k])->cls].drops[static_cast<size_t>(why)], 1);
   rte_pktmbuf_free_bulk(pkts, static_cast<unsigned>(n));
-  counter_add(counter, n);
 }
 
 inline void note_hwm(uint64_t& hwm, uint64_t used) {
@@ -69,8 +71,8 @@ size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
   const size_t n = lc.rx_drr.serve(q, app.profile.pipeline.burst);
   if (n == 0) return 0;
 
-  std::array<std::array<rte_mbuf*, kMaxBurst>, kMaxClasses> by_class;
-  std::array<uint32_t, kMaxClasses> n_class{};
+  std::array<std::array<rte_mbuf*, kMaxBurst>, kMaxClasses> by_queue;
+  std::array<uint32_t, kMaxClasses> n_queue{};
   std::array<rte_mbuf*, kMaxBurst> bad;
   size_t n_bad = 0;
   LcoreStats& st = *lc.stats;
@@ -91,20 +93,20 @@ size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
     md->payload_len = r.udp.payload_len;
     md->out_port = lc.inputs[q.popped_from[k]].out_port;
     md->cls = c;
-    by_class[c][n_class[c]++] = m;
+    const size_t qi = app.queue_of[c];
+    by_queue[qi][n_queue[qi]++] = m;
     counter_add(st.cls[c].rx, 1);
     counter_add(st.cls[c].rx_bytes, rte_pktmbuf_pkt_len(m));
   }
   if (n_bad) rte_pktmbuf_free_bulk(bad.data(), static_cast<unsigned>(n_bad));
 
-  for (size_t c = 0; c < app.n_classes; ++c) {
-    if (n_class[c] == 0) continue;
+  for (size_t qi = 0; qi < app.n_queues; ++qi) {
+    if (n_queue[qi] == 0) continue;
     unsigned free_space = 0;
-    const unsigned done = rte_ring_enqueue_burst(app.edf_ring[c], reinterpret_cast<void**>(by_class[c].data()),
-                                                 n_class[c], &free_space);
-    note_hwm(st.edf_ring_hwm[c], rte_ring_get_capacity(app.edf_ring[c]) - free_space);
-    free_counted(by_class[c].data() + done, n_class[c] - done,
-                 st.cls[c].drops[static_cast<size_t>(DropReason::kRxRingFull)]);
+    const unsigned done = rte_ring_enqueue_burst(app.edf_ring[qi], reinterpret_cast<void**>(by_queue[qi].data()),
+                                                 n_queue[qi], &free_space);
+    note_hwm(st.edf_ring_hwm[qi], rte_ring_get_capacity(app.edf_ring[qi]) - free_space);
+    free_refused(st, by_queue[qi].data() + done, n_queue[qi] - done, DropReason::kRxRingFull);
   }
   return n;
 }
@@ -146,27 +148,28 @@ size_t edf_poll(LcoreContext& lc, uint64_t now) {
   const uint64_t start = now;
   EdfQueues q{lc};
 
-  // Output staged per (port, class) and enqueued in bursts after the loop.
+  // Output staged per (port, queue) and enqueued in bursts after the loop.
   std::array<std::array<rte_mbuf*, kMaxBurst>, kMaxClasses> out;
   std::array<uint32_t, kMaxClasses> n_out{};
   std::array<uint16_t, kMaxClasses> out_port{};
-  auto flush = [&](size_t c) {
-    if (n_out[c] == 0) return;
-    rte_ring* r = app.tx_ring[out_port[c]][c];
+  auto flush = [&](size_t qi) {
+    if (n_out[qi] == 0) return;
+    rte_ring* r = app.tx_ring[out_port[qi]][qi];
     unsigned free_space = 0;
-    const unsigned done = rte_ring_enqueue_burst(r, reinterpret_cast<void**>(out[c].data()), n_out[c], &free_space);
-    note_hwm(st.tx_ring_hwm[out_port[c]][c], rte_ring_get_capacity(r) - free_space);
-    free_counted(out[c].data() + done, n_out[c] - done, st.cls[c].drops[static_cast<size_t>(DropReason::kTxRingFull)]);
-    n_out[c] = 0;
+    const unsigned done = rte_ring_enqueue_burst(r, reinterpret_cast<void**>(out[qi].data()), n_out[qi], &free_space);
+    note_hwm(st.tx_ring_hwm[out_port[qi]][qi], rte_ring_get_capacity(r) - free_space);
+    free_refused(st, out[qi].data() + done, n_out[qi] - done, DropReason::kTxRingFull);
+    n_out[qi] = 0;
   };
 
   size_t handled = 0;
   while (handled < burst) {
-    const size_t c = pick_earliest(q, app.n_classes);
-    if (c == kNoQueue) break;
-    rte_mbuf* m = lc.edf_staged[c].pop();
+    const size_t qi = pick_earliest(q, app.n_queues);  // fifo scheduling: one queue, arrival order
+    if (qi == kNoQueue) break;
+    rte_mbuf* m = lc.edf_staged[qi].pop();
     ++handled;
     PacketMeta* md = meta(m);
+    const size_t c = md->cls;
     if (now > md->deadline_tsc) {
       if (app.expired[c] == ExpiredPolicy::kDrop) {
         // drop if the packet expired while queued: processing it would only delay others
@@ -179,12 +182,12 @@ size_t edf_poll(LcoreContext& lc, uint64_t now) {
     if (spin) now = spin_for(app, *md, now);
     app.port_map.rewrite(rte_pktmbuf_mtod_offset(m, uint8_t*, md->l4_offset));
 
-    if (n_out[c] && out_port[c] != md->out_port) flush(c);  // keep per-port order per class
-    out_port[c] = md->out_port;
-    out[c][n_out[c]++] = m;
+    if (n_out[qi] && out_port[qi] != md->out_port) flush(qi);  // keep per-port order per queue
+    out_port[qi] = md->out_port;
+    out[qi][n_out[qi]++] = m;
     if (spin && now - start >= app.edf_slice_tsc) break;  // let RX and TX run on a shared lcore
   }
-  for (size_t c = 0; c < app.n_classes; ++c) flush(c);
+  for (size_t qi = 0; qi < app.n_queues; ++qi) flush(qi);
   return handled;
 }
 

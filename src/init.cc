@@ -57,6 +57,9 @@ std::string init_app(AppContext& app) {
   const PipelineConfig& pc = prof.pipeline;
   app.tsc_hz = rte_get_tsc_hz();
   app.n_classes = prof.classes.size();
+  app.n_queues = pc.scheduling == Scheduling::kFifo ? 1 : app.n_classes;
+  for (size_t c = 0; c < app.n_classes; ++c)
+    app.queue_of[c] = static_cast<uint8_t>(pc.scheduling == Scheduling::kFifo ? 0 : c);
 
   static const rte_mbuf_dynfield kMetaField = {"edfpipe_packet_meta", sizeof(PacketMeta),
                                                alignof(PacketMeta), 0};
@@ -202,12 +205,21 @@ std::string init_app(AppContext& app) {
   // Rings: RX -> EDF per class on the EDF lcore's socket; EDF -> TX per output port and class.
   const int edf_socket = static_cast<int>(rte_lcore_to_socket_id(edf_lcore));
   const int tx_socket = static_cast<int>(rte_lcore_to_socket_id(tx_lcore));
-  for (size_t c = 0; c < app.n_classes; ++c) {
-    const ClassConfig& k = prof.classes[c];
+  // fifo scheduling shares one ring per stage, sized as all the classes' rings together.
+  const bool fifo = pc.scheduling == Scheduling::kFifo;
+  auto queue_name = [&](size_t qi) { return fifo ? std::string("fifo") : prof.classes[qi].name; };
+  auto queue_size = [&](size_t qi, uint32_t ClassConfig::*size) {
+    if (!fifo) return prof.classes[qi].*size;
+    uint32_t total = 0;
+    for (const ClassConfig& k : prof.classes) total += k.*size;
+    return total;
+  };
+  for (size_t qi = 0; qi < app.n_queues; ++qi) {
     unsigned flags = RING_F_EXACT_SZ | RING_F_SC_DEQ | (rx_lcores.size() == 1 ? RING_F_SP_ENQ : 0);
-    const std::string name = "edf_in_" + k.name;
-    app.edf_ring[c] = rte_ring_create(name.c_str(), k.rx_ring, edf_socket, flags);
-    if (!app.edf_ring[c]) return "cannot create ring " + name + " of " + std::to_string(k.rx_ring) + ": " + dpdk_error(-rte_errno);
+    const std::string name = "edf_in_" + queue_name(qi);
+    const uint32_t size = queue_size(qi, &ClassConfig::rx_ring);
+    app.edf_ring[qi] = rte_ring_create(name.c_str(), size, edf_socket, flags);
+    if (!app.edf_ring[qi]) return "cannot create ring " + name + " of " + std::to_string(size) + ": " + dpdk_error(-rte_errno);
   }
   std::vector<uint16_t> out_ports;
   for (const LcoreContext* c : app.lcores)
@@ -219,13 +231,13 @@ std::string init_app(AppContext& app) {
     TxPortState tp{};
     tp.port = p;
     std::vector<uint32_t> quanta;
-    for (size_t c = 0; c < app.n_classes; ++c) {
-      const ClassConfig& k = prof.classes[c];
-      const std::string name = "edf_out_p" + std::to_string(p) + "_" + k.name;
-      rte_ring* r = rte_ring_create(name.c_str(), k.tx_ring, tx_socket, RING_F_EXACT_SZ | RING_F_SP_ENQ | RING_F_SC_DEQ);
-      if (!r) return "cannot create ring " + name + " of " + std::to_string(k.tx_ring) + ": " + dpdk_error(-rte_errno);
-      app.tx_ring[p][c] = tp.ring[c] = r;
-      quanta.push_back(k.quantum_bytes);
+    for (size_t qi = 0; qi < app.n_queues; ++qi) {
+      const std::string name = "edf_out_p" + std::to_string(p) + "_" + queue_name(qi);
+      const uint32_t size = queue_size(qi, &ClassConfig::tx_ring);
+      rte_ring* r = rte_ring_create(name.c_str(), size, tx_socket, RING_F_EXACT_SZ | RING_F_SP_ENQ | RING_F_SC_DEQ);
+      if (!r) return "cannot create ring " + name + " of " + std::to_string(size) + ": " + dpdk_error(-rte_errno);
+      app.tx_ring[p][qi] = tp.ring[qi] = r;
+      quanta.push_back(fifo ? 1 : prof.classes[qi].quantum_bytes);  // one queue: DRR is plain FIFO
     }
     tp.drr.set_quanta(quanta);
     const PortConfig pcfg = prof.port(p);
@@ -286,9 +298,9 @@ void flush_rings(AppContext& app) {
       rte_pktmbuf_free_bulk(pkts.data(), n);
     }
   };
-  for (size_t c = 0; c < app.n_classes; ++c) {
-    drain(app.edf_ring[c]);
-    for (uint16_t p : app.ports) drain(app.tx_ring[p][c]);
+  for (size_t qi = 0; qi < app.n_queues; ++qi) {
+    drain(app.edf_ring[qi]);
+    for (uint16_t p : app.ports) drain(app.tx_ring[p][qi]);
   }
 }
 

@@ -58,6 +58,7 @@ Snapshot take_snapshot(const AppContext& app) {
   for (size_t c = 0; c < app.n_classes; ++c) {
     ClassSnapshot& cs = s.classes[c];
     s.tx += cs.c.tx;
+    if (c >= app.n_queues) continue;  // fifo: the one shared queue shows on the first class's row
     cs.rx_ring_used = rte_ring_count(app.edf_ring[c]);
     cs.rx_ring_size = rte_ring_get_capacity(app.edf_ring[c]);
     for (uint16_t p : app.ports) {

@@ -160,7 +160,7 @@ int cmd_queues(const char*, const char*, rte_tel_data* d) {
     for (const LcoreContext* lc : app->lcores) m = std::max(m, counter_read(pick(*lc->stats)));
     return m;
   };
-  for (size_t c = 0; c < app->n_classes; ++c) {
+  for (size_t c = 0; c < app->n_queues; ++c) {
     add_ring(app->edf_ring[c], hwm_of([c](const LcoreStats& st) -> const uint64_t& { return st.edf_ring_hwm[c]; }));
     for (uint16_t p : app->ports)
       if (const rte_ring* r = app->tx_ring[p][c])

@@ -92,6 +92,12 @@ Err apply_pipeline(PipelineConfig& c, std::string_view key, std::string_view v) 
   if (key == "txd") return parse_uint<uint16_t>(v, 64, 16384, c.txd);
   if (key == "mbufs") return parse_uint<uint32_t>(v, 1024, 16777215, c.mbufs);
   if (key == "mbuf_cache") return parse_uint<uint32_t>(v, 0, 512, c.mbuf_cache);
+  if (key == "scheduling") {
+    if (v == "edf") c.scheduling = Scheduling::kEdf;
+    else if (v == "fifo") c.scheduling = Scheduling::kFifo;
+    else return "expected edf or fifo";
+    return std::nullopt;
+  }
   if (key == "processing") {
     if (v == "fwd") c.processing = Processing::kFwd;
     else if (v == "spin") c.processing = Processing::kSpin;
@@ -267,6 +273,7 @@ std::string_view to_string(ExpiredPolicy v) { return v == ExpiredPolicy::kDrop ?
 std::string_view to_string(IdlePolicy v) {
   return v == IdlePolicy::kSpin ? "spin" : v == IdlePolicy::kYield ? "yield" : "sleep";
 }
+std::string_view to_string(Scheduling v) { return v == Scheduling::kFifo ? "fifo" : "edf"; }
 std::string_view to_string(Processing v) { return v == Processing::kSpin ? "spin" : "fwd"; }
 
 PortConfig Profile::port(uint16_t id) const {
@@ -434,6 +441,7 @@ std::string profile_to_ini(const Profile& p) {
     << "txd = " << c.txd << "\n"
     << "mbufs = " << c.mbufs << "\n"
     << "mbuf_cache = " << c.mbuf_cache << "\n"
+    << "scheduling = " << to_string(c.scheduling) << "\n"
     << "processing = " << to_string(c.processing) << "\n"
     << "spin_base_ns = " << c.spin_base_ns << "\n"
     << "spin_per_byte_ns = " << c.spin_per_byte_ns << "\n"

@@ -37,6 +37,7 @@ struct IniDocument {
 enum class ExpiredPolicy : uint8_t { kDeliver, kDrop };
 enum class IdlePolicy : uint8_t { kSpin, kYield, kSleep };
 enum class Processing : uint8_t { kFwd, kSpin };
+enum class Scheduling : uint8_t { kEdf, kFifo };
 
 struct PortRange {
   uint16_t first = 0;
@@ -86,6 +87,7 @@ struct PipelineConfig {
   uint16_t txd = 1024;    // TX descriptors per queue
   uint32_t mbufs = 16383; // mbufs per NUMA node in use
   uint32_t mbuf_cache = 256;
+  Scheduling scheduling = Scheduling::kEdf;  // fifo: one shared ring, no DRR, no EDF (a baseline)
   Processing processing = Processing::kFwd;
   uint32_t spin_base_ns = 100000;  // spin stage: base_ns + per_byte_ns * UDP payload bytes
   uint32_t spin_per_byte_ns = 71;  // 71 ns * 1400 B ~= 100 us, the prototype's size term
@@ -138,5 +140,6 @@ struct Profile {
 [[nodiscard]] std::string_view to_string(ExpiredPolicy v);
 [[nodiscard]] std::string_view to_string(IdlePolicy v);
 [[nodiscard]] std::string_view to_string(Processing v);
+[[nodiscard]] std::string_view to_string(Scheduling v);
 
 }  // namespace edf
