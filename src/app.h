@@ -80,6 +80,35 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreStats {
 
 enum class Phase : int { kRun, kDrain, kStop };
 
+// What the lcores read that never changes after launch (ctlplane: wo before launch; dataplane: ro).
+struct FixedConfig {
+  uint32_t burst = 32;
+  IdlePolicy idle = IdlePolicy::kYield;
+  uint32_t idle_polls = 64;
+  uint32_t idle_sleep_us = 20;
+  uint64_t edf_slice_tsc = 0;
+  uint64_t tx_retry_tsc = 0;
+};
+
+// What the shell may change while traffic flows. The control plane publishes a new version into
+// the idle half of AppContext::runtime and flips runtime_index; every lcore checks the index every
+// kConfigCheckLoops iterations, copies the struct, applies it at that safe point, and acknowledges
+// the generation. The next publish waits for every acknowledgement, so no lcore can still be
+// reading the half being rewritten (a double buffer with quiescent-state acknowledgement, as RCU).
+struct RuntimeConfig {
+  uint64_t generation = 0;
+  bool forwarding = true;  // false (shell `stop`): RX counts arrivals as kStopped and frees them
+  Processing processing = Processing::kFwd;
+  uint32_t spin_base_ns = 0;
+  uint32_t spin_per_byte_ns = 0;
+  std::array<uint64_t, kMaxClasses> budget_tsc{};
+  std::array<ExpiredPolicy, kMaxClasses> expired{};
+  std::array<uint32_t, kMaxClasses> quantum_bytes{};
+  std::array<uint64_t, kMaxPorts> rate_bps{};
+  std::array<uint32_t, kMaxPorts> rate_burst_bytes{};
+};
+inline constexpr uint64_t kConfigCheckLoops = 64;
+
 struct RxInput {
   uint16_t port;
   uint16_t queue;
@@ -105,6 +134,8 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreContext {
   AppContext* app = nullptr;
   bool has_rx = false, has_edf = false, has_tx = false;
   std::atomic<bool> rx_stopped{false};
+  std::atomic<uint64_t> config_seen{0};  // generation of RuntimeConfig applied (lcore: wo; ctlplane: ro)
+  RuntimeConfig rt;                      // this lcore's copy (lcore only)
   LcoreStats* stats = nullptr;  // rte_zmalloc'd on this lcore's socket
 
   // RX role
@@ -117,7 +148,10 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreContext {
 };
 
 struct AppContext {
-  Profile profile;
+  Profile profile;  // the running profile: ctlplane only, and telemetry under telemetry_lock()
+  FixedConfig fixed;
+  std::array<RuntimeConfig, 2> runtime;  // ctlplane: wo (idle half); lcores: ro (published half)
+  std::atomic<uint32_t> runtime_index{0};
   uint64_t tsc_hz = 0;
   size_t n_classes = 0;
   // Scheduling queues: one per class (edf), or a single shared one (fifo, the baseline without
@@ -126,8 +160,6 @@ struct AppContext {
   std::array<uint8_t, kMaxClasses> queue_of{};
   Classifier classifier;
   PortMap port_map;
-  std::array<uint64_t, kMaxClasses> budget_tsc{};
-  std::array<ExpiredPolicy, kMaxClasses> expired{};
   std::vector<uint16_t> ports;                       // ports in use, ascending
   std::array<rte_ring*, kMaxClasses> edf_ring{};     // RX -> EDF, per queue
   std::array<std::array<rte_ring*, kMaxClasses>, kMaxPorts> tx_ring{};  // EDF -> TX, [port][queue]
@@ -136,10 +168,6 @@ struct AppContext {
   LcoreStats* ctl_stats = nullptr;                   // main lcore: drops counted at shutdown
   std::atomic<Phase> phase{Phase::kRun};
   uint64_t start_tsc = 0;
-  // derived from the profile, in TSC cycles
-  uint64_t spin_base_cycles_x1e9 = 0;  // spin_base_ns * tsc_hz (divide by 1e9 per packet)
-  uint64_t edf_slice_tsc = 0;
-  uint64_t tx_retry_tsc = 0;
 };
 
 }  // namespace edf

@@ -9,6 +9,7 @@
 #include "edf/counter.h"
 #include "edf/edf_merge.h"
 #include "edf/packet_parse.h"
+#include "runtime.h"
 
 namespace edf {
 
@@ -41,7 +42,7 @@ struct RxQueues {
       if (!refill) return 0;
       rte_mbuf** area = in.staged.refill_area();
       const uint16_t n = rte_eth_rx_burst(in.port, in.queue, area,
-                                          static_cast<uint16_t>(lc.app->profile.pipeline.burst));
+                                          static_cast<uint16_t>(lc.app->fixed.burst));
       in.staged.filled(n);
       if (n == 0) return 0;
       uint64_t bytes = 0;
@@ -68,14 +69,19 @@ struct RxQueues {
 size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
   AppContext& app = *lc.app;
   RxQueues q{lc, running, now, {}, {}, 0};
-  const size_t n = lc.rx_drr.serve(q, app.profile.pipeline.burst);
+  const size_t n = lc.rx_drr.serve(q, app.fixed.burst);
   if (n == 0) return 0;
+  LcoreStats& st = *lc.stats;
+  if (!lc.rt.forwarding) {  // shell `stop`: arrivals are counted and freed, not left to the NIC
+    rte_pktmbuf_free_bulk(q.popped.data(), static_cast<unsigned>(n));
+    counter_add(st.parse_drops[static_cast<size_t>(DropReason::kStopped)], n);
+    return n;
+  }
 
   std::array<std::array<rte_mbuf*, kMaxBurst>, kMaxClasses> by_queue;
   std::array<uint32_t, kMaxClasses> n_queue{};
   std::array<rte_mbuf*, kMaxBurst> bad;
   size_t n_bad = 0;
-  LcoreStats& st = *lc.stats;
 
   for (size_t k = 0; k < n; ++k) {
     rte_mbuf* m = q.popped[k];
@@ -88,7 +94,7 @@ size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
     }
     const uint8_t c = app.classifier.classify(r.udp);
     PacketMeta* md = meta(m);
-    md->deadline_tsc = md->arrival_tsc + app.budget_tsc[c];
+    md->deadline_tsc = md->arrival_tsc + lc.rt.budget_tsc[c];
     md->l4_offset = r.udp.l4_offset;
     md->payload_len = r.udp.payload_len;
     md->out_port = lc.inputs[q.popped_from[k]].out_port;
@@ -119,7 +125,7 @@ struct EdfQueues {
     auto& q = lc.edf_staged[c];
     if (q.empty()) {
       const unsigned n = rte_ring_dequeue_burst(lc.app->edf_ring[c], reinterpret_cast<void**>(q.refill_area()),
-                                                lc.app->profile.pipeline.burst, nullptr);
+                                                lc.app->fixed.burst, nullptr);
       q.filled(n);
       if (n == 0) return kNoDeadline;
     }
@@ -128,9 +134,8 @@ struct EdfQueues {
 };
 
 // Busy-waits for the spin stage's simulated work; returns the TSC when it ended.
-uint64_t spin_for(const AppContext& app, const PacketMeta& md, uint64_t now) {
-  const PipelineConfig& p = app.profile.pipeline;
-  const uint64_t ns = p.spin_base_ns + uint64_t{p.spin_per_byte_ns} * md.payload_len;
+uint64_t spin_for(const AppContext& app, const RuntimeConfig& rt, const PacketMeta& md, uint64_t now) {
+  const uint64_t ns = rt.spin_base_ns + uint64_t{rt.spin_per_byte_ns} * md.payload_len;
   const uint64_t until = now + ns * app.tsc_hz / 1000000000ull;
   uint64_t t = rte_rdtsc();
   while (t < until) {
@@ -143,8 +148,8 @@ uint64_t spin_for(const AppContext& app, const PacketMeta& md, uint64_t now) {
 size_t edf_poll(LcoreContext& lc, uint64_t now) {
   AppContext& app = *lc.app;
   LcoreStats& st = *lc.stats;
-  const size_t burst = app.profile.pipeline.burst;
-  const bool spin = app.profile.pipeline.processing == Processing::kSpin;
+  const size_t burst = app.fixed.burst;
+  const bool spin = lc.rt.processing == Processing::kSpin;
   const uint64_t start = now;
   EdfQueues q{lc};
 
@@ -171,7 +176,7 @@ size_t edf_poll(LcoreContext& lc, uint64_t now) {
     PacketMeta* md = meta(m);
     const size_t c = md->cls;
     if (now > md->deadline_tsc) {
-      if (app.expired[c] == ExpiredPolicy::kDrop) {
+      if (lc.rt.expired[c] == ExpiredPolicy::kDrop) {
         // drop if the packet expired while queued: processing it would only delay others
         rte_pktmbuf_free(m);
         counter_add(st.cls[c].drops[static_cast<size_t>(DropReason::kExpired)], 1);
@@ -179,13 +184,13 @@ size_t edf_poll(LcoreContext& lc, uint64_t now) {
       }
       counter_add(st.cls[c].late, 1);
     }
-    if (spin) now = spin_for(app, *md, now);
+    if (spin) now = spin_for(app, lc.rt, *md, now);
     app.port_map.rewrite(rte_pktmbuf_mtod_offset(m, uint8_t*, md->l4_offset));
 
     if (n_out[qi] && out_port[qi] != md->out_port) flush(qi);  // keep per-port order per queue
     out_port[qi] = md->out_port;
     out[qi][n_out[qi]++] = m;
-    if (spin && now - start >= app.edf_slice_tsc) break;  // let RX and TX run on a shared lcore
+    if (spin && now - start >= app.fixed.edf_slice_tsc) break;  // let RX and TX run on a shared lcore
   }
   for (size_t qi = 0; qi < app.n_queues; ++qi) flush(qi);
   return handled;
@@ -245,7 +250,7 @@ size_t tx_poll(LcoreContext& lc) {
   const uint64_t now = rte_rdtsc();
   AppContext& app = *lc.app;
   LcoreStats& st = *lc.stats;
-  const unsigned burst = app.profile.pipeline.burst;
+  const unsigned burst = app.fixed.burst;
   size_t work = 0;
   std::array<rte_mbuf*, kMaxBurst> out;
   for (TxPortState& tp : lc.tx_ports) {
@@ -258,7 +263,7 @@ size_t tx_poll(LcoreContext& lc) {
       work += tx_send(app, st, tp, out.data(), n, now);
       if (tp.n_pending) {
         tp.pending_since_tsc = since;
-        if (now - since < app.tx_retry_tsc) continue;  // backpressure: serve no new packets
+        if (now - since < app.fixed.tx_retry_tsc) continue;  // backpressure: serve no new packets
         for (uint32_t k = 0; k < tp.n_pending; ++k) {
           const uint8_t c = meta(tp.pending[k])->cls;
           counter_add(st.cls[c].drops[static_cast<size_t>(DropReason::kTxFailed)], 1);
@@ -278,7 +283,7 @@ size_t tx_poll(LcoreContext& lc) {
   return work;
 }
 
-void idle(const PipelineConfig& p) {
+void idle(const FixedConfig& p) {
   switch (p.idle) {
     case IdlePolicy::kSpin: rte_pause(); break;
     case IdlePolicy::kYield: sched_yield(); break;
@@ -314,11 +319,13 @@ void flush_staged(LcoreContext& lc) {
 int lcore_main(void* arg) {
   LcoreContext& lc = *static_cast<LcoreContext*>(arg);
   AppContext& app = *lc.app;
-  const PipelineConfig& p = app.profile.pipeline;
+  const FixedConfig& p = app.fixed;
   LcoreStats& st = *lc.stats;
   uint32_t empty_polls = 0;
+  runtime_poll(lc);
   uint64_t prev = rte_rdtsc();
   bool prev_busy = false;
+  uint64_t iteration = 0;
 
   while (true) {
     const Phase phase = app.phase.load(std::memory_order_acquire);
@@ -329,6 +336,7 @@ int lcore_main(void* arg) {
     if (prev_busy) counter_add(st.busy_cycles, now - prev);
     counter_add(st.loops, 1);
     prev = now;
+    if ((++iteration & (kConfigCheckLoops - 1)) == 0) runtime_poll(lc);
 
     size_t work = 0;
     if (lc.has_rx) {

@@ -13,6 +13,7 @@
 #include <new>
 
 #include "edf/counter.h"
+#include "runtime.h"
 
 namespace edf {
 namespace {
@@ -71,13 +72,18 @@ std::string init_app(AppContext& app) {
     const ClassConfig& k = prof.classes[c];
     for (const PortRange& r : k.udp_dst_ports) app.classifier.add_port_range(r.first, r.last, static_cast<uint8_t>(c));
     for (uint8_t d : k.dscp) app.classifier.add_dscp(d, static_cast<uint8_t>(c));
-    app.budget_tsc[c] = uint64_t{k.budget_us} * app.tsc_hz / 1000000;
-    app.expired[c] = k.expired;
   }
   app.classifier.set_default_class(static_cast<uint8_t>(prof.default_class()));
   for (const PortMapRange& m : prof.udp_port_map) app.port_map.add_range(m.in_first, m.in_last, m.out_first);
-  app.edf_slice_tsc = uint64_t{pc.edf_slice_us} * app.tsc_hz / 1000000;
-  app.tx_retry_tsc = uint64_t{pc.tx_retry_us} * app.tsc_hz / 1000000;
+  app.fixed.burst = pc.burst;
+  app.fixed.idle = pc.idle;
+  app.fixed.idle_polls = pc.idle_polls;
+  app.fixed.idle_sleep_us = pc.idle_sleep_us;
+  app.fixed.edf_slice_tsc = uint64_t{pc.edf_slice_us} * app.tsc_hz / 1000000;
+  app.fixed.tx_retry_tsc = uint64_t{pc.tx_retry_us} * app.tsc_hz / 1000000;
+  app.runtime[0] = runtime_from_profile(app, prof, true);
+  app.runtime[0].generation = 1;  // lcores start at 0 and take it on their first loop
+  app.runtime_index.store(0);
 
   // Ports: the portmask selects the ports to receive from; their output ports (tx_port) are
   // configured too, TX-only when the portmask leaves them out (e.g. a net_null sink).

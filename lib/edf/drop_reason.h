@@ -28,6 +28,7 @@ enum class DropReason : uint8_t {
   kExpired,          // past its deadline before processing, class policy is `drop`
   kTxRingFull,       // EDF -> TX class ring full
   kTxFailed,         // NIC did not take it within the TX retry bound
+  kStopped,          // received while forwarding was stopped (shell `stop`); no class
   kShutdown,         // still queued when the drain timeout ran out at shutdown
   kCount,
 };
@@ -38,7 +39,7 @@ inline constexpr size_t kFirstClassDrop = static_cast<size_t>(DropReason::kRxRin
 inline constexpr std::array<std::string_view, kDropReasonCount> kDropReasonNames = {
     "runt",          "not_ipv4",      "bad_ipv4_header", "bad_ipv4_checksum", "bad_ipv4_length",
     "fragment",      "not_udp",       "bad_udp_length",  "segmented",         "rx_ring_full",
-    "expired",       "tx_ring_full",  "tx_failed",       "shutdown",
+    "expired",       "tx_ring_full",  "tx_failed",       "stopped",           "shutdown",
 };
 
 constexpr std::string_view drop_reason_name(DropReason r) {
