@@ -57,6 +57,7 @@ const option kLongOptions[] = {
     {"stats-json", required_argument, nullptr, kOptStatsJson},
     {"check-profile", no_argument, nullptr, kOptCheck},
     {"dump-profile", no_argument, nullptr, kOptDump},
+    {"interactive", no_argument, nullptr, 'i'},
     {"help", no_argument, nullptr, 'h'},
     {nullptr, 0, nullptr, 0},
 };
@@ -105,6 +106,8 @@ void print_usage(const char* prog) {
       "      --idle-exit MS        stop once no packet moved (rx, tx, drop) for MS ms [pipeline] idle_exit_ms\n"
       "      --drain-ms MS         at stop, time to drain queued packets (500)       [pipeline] drain_ms\n"
       "      --stats-json FILE     write the final statistics as JSON to FILE\n"
+      "  -i, --interactive         a shell (show, set, clear stats, stop/start, save config, quit) on a\n"
+      "                            terminal, or reading commands from a file or pipe: -i < script\n"
       "  -h, --help                this text\n"
       "\n"
       "Example (no NIC: replay a pcap through the pipeline, write the result to another pcap):\n"
@@ -119,7 +122,7 @@ std::string parse_app_args(int argc, char** argv, AppOptions& out) {
   auto add = [&](int opt, const char* section, const char* key, const char* value) {
     out.overrides.push_back({option_name(opt) + " " + value, section, key, value});
   };
-  while ((c = getopt_long(argc, argv, ":f:p:h", kLongOptions, nullptr)) != -1) {
+  while ((c = getopt_long(argc, argv, ":f:p:ih", kLongOptions, nullptr)) != -1) {
     switch (c) {
       case 'f': out.profile_path = optarg; break;
       case 'p': out.overrides.push_back({std::string("--portmask ") + optarg, "pipeline", "portmask", optarg}); break;
@@ -159,6 +162,7 @@ std::string parse_app_args(int argc, char** argv, AppOptions& out) {
       case kOptStatsJson: out.stats_json = optarg; break;
       case kOptCheck: out.check_profile = true; break;
       case kOptDump: out.dump_profile = true; break;
+      case 'i': out.interactive = true; break;
       case 'h': out.help = true; break;
       case ':': return std::string("option ") + argv[optind - 1] + " needs a value (see --help)";
       default: return std::string("unknown option ") + argv[optind - 1] + " (see --help)";

@@ -20,6 +20,7 @@
 #include "dataplane.h"
 #include "init.h"
 #include "stats.h"
+#include "shell.h"
 #include "telemetry.h"
 
 namespace {
@@ -37,15 +38,23 @@ int logtype = RTE_LOGTYPE_USER1;
 
 #define EDF_LOG(level, fmt, ...) rte_log(RTE_LOG_##level, logtype, "edfpipe: " fmt "\n", ##__VA_ARGS__)
 
-// Runs until a signal, --duration or --idle-exit; prints the live table every stats period.
-void control_loop(edf::AppContext& app) {
+// Runs until a signal, --duration, --idle-exit or the shell's quit; prints the live table every
+// stats period; with a shell, waits on its input instead of sleeping.
+void control_loop(edf::AppContext& app, edf::Shell* shell) {
   const edf::PipelineConfig& pc = app.profile.pipeline;
   const uint64_t hz = app.tsc_hz;
   const uint64_t start = app.start_tsc;
   uint64_t next_stats = start + uint64_t{pc.stats_period_s} * hz;
   uint64_t last_moved = 0, last_rx_change = start;
   while (g_signal == 0) {
-    rte_delay_us_sleep(10000);
+    if (shell) {
+      if (!edf::shell_poll(shell, 10)) {
+        EDF_LOG(INFO, "shell closed, stopping");
+        break;
+      }
+    } else {
+      rte_delay_us_sleep(10000);
+    }
     const uint64_t now = rte_rdtsc();
     if (pc.duration_s && now - start >= uint64_t{pc.duration_s} * hz) {
       EDF_LOG(INFO, "duration of %u s reached", pc.duration_s);
@@ -154,7 +163,10 @@ int main(int argc, char** argv) {
       return fail({"cannot launch lcore " + std::to_string(c->lcore_id) + ": " + rte_strerror(-rc)});
     }
 
-  control_loop(app);
+  edf::Shell* shell = nullptr;
+  if (opts.interactive && !(shell = edf::shell_start(app))) EDF_LOG(ERR, "cannot start the shell; running without it");
+  control_loop(app, shell);
+  edf::shell_stop(shell);
   const bool drained = drain(app);
   edf::flush_rings(app);
   if (!drained) EDF_LOG(WARNING, "pipeline not empty after %u ms; the rest is counted as shutdown drops", app.profile.pipeline.drain_ms);

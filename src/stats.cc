@@ -3,6 +3,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 
+#include <algorithm>
 #include <atomic>
 #include <sstream>
 
@@ -74,6 +75,42 @@ Snapshot take_snapshot(const AppContext& app) {
     s.ports.push_back({p, es.ipackets, es.imissed, es.ierrors, es.rx_nombuf, es.opackets, es.oerrors});
   }
   return s;
+}
+
+Snapshot diff_snapshot(const Snapshot& now, const Snapshot& base) {
+  Snapshot d = now;
+  auto sub = [](uint64_t& a, uint64_t b) { a -= std::min(a, b); };
+  sub(d.rx, base.rx);
+  sub(d.rx_bytes, base.rx_bytes);
+  sub(d.tx, base.tx);
+  sub(d.drops, base.drops);
+  for (size_t r = 0; r < kDropReasonCount; ++r) {
+    sub(d.drops_by_reason[r], base.drops_by_reason[r]);
+    sub(d.no_class_drops[r], base.no_class_drops[r]);
+  }
+  for (size_t c = 0; c < d.classes.size() && c < base.classes.size(); ++c) {
+    ClassCounters& x = d.classes[c].c;
+    const ClassCounters& y = base.classes[c].c;
+    sub(x.rx, y.rx);
+    sub(x.rx_bytes, y.rx_bytes);
+    sub(x.tx, y.tx);
+    sub(x.tx_bytes, y.tx_bytes);
+    sub(x.late, y.late);
+    sub(x.misses, y.misses);
+    for (size_t r = 0; r < kDropReasonCount; ++r) sub(x.drops[r], y.drops[r]);
+    d.classes[c].latency.subtract(base.classes[c].latency);
+  }
+  for (size_t i = 0; i < d.ports.size() && i < base.ports.size(); ++i) {
+    PortSnapshot& x = d.ports[i];
+    const PortSnapshot& y = base.ports[i];
+    sub(x.ipackets, y.ipackets);
+    sub(x.imissed, y.imissed);
+    sub(x.ierrors, y.ierrors);
+    sub(x.rx_nombuf, y.rx_nombuf);
+    sub(x.opackets, y.opackets);
+    sub(x.oerrors, y.oerrors);
+  }
+  return d;
 }
 
 namespace {

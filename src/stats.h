@@ -43,6 +43,10 @@ struct Snapshot {
 
 [[nodiscard]] Snapshot take_snapshot(const AppContext& app);
 
+// now - base, counter by counter (the shell's view after `clear stats`); ring occupancy and
+// uptime are now's.
+[[nodiscard]] Snapshot diff_snapshot(const Snapshot& now, const Snapshot& base);
+
 // A per-class table, as printed every --stats-period seconds and at exit.
 void print_table(FILE* out, const AppContext& app, const Snapshot& s, const char* title);
 

@@ -13,6 +13,26 @@ void Histogram::merge_into(Histogram& out) const {
   out.min_ns_ = std::min(out.min_ns_, counter_read(min_ns_));
 }
 
+void Histogram::subtract(const Histogram& base) {
+  size_t first = kBuckets, last = 0;
+  for (size_t b = 0; b < kBuckets; ++b) {
+    counts_[b] -= std::min(counts_[b], base.counts_[b]);
+    if (counts_[b]) {
+      first = std::min(first, b);
+      last = b;
+    }
+  }
+  count_ -= std::min(count_, base.count_);
+  sum_ns_ -= std::min(sum_ns_, base.sum_ns_);
+  if (first == kBuckets) {
+    max_ns_ = 0;
+    min_ns_ = UINT64_MAX;
+    return;
+  }
+  min_ns_ = std::max(min_ns_, bucket_low(first));
+  max_ns_ = std::min(max_ns_, bucket_high(last));
+}
+
 void Histogram::reset() {
   for (auto& c : counts_) counter_set(c, 0);
   counter_set(count_, 0);

@@ -55,6 +55,9 @@ class Histogram {
 
   // Adds this histogram's counts into `out` (which must be owned by the caller).
   void merge_into(Histogram& out) const;
+  // Removes an earlier copy's counts (a baseline, e.g. after `clear stats`) from this caller-owned
+  // histogram. Min and max are then known only to bucket precision.
+  void subtract(const Histogram& base);
   void reset();
 
   [[nodiscard]] uint64_t count() const { return counter_read(count_); }

@@ -194,3 +194,29 @@ TEST(Histogram, MinMaxCountSumAndOutOfRangeQuantiles) {
 
 }  // namespace
 }  // namespace edf
+
+namespace edf {
+namespace {
+
+TEST(HistogramSubtract, RemovesABaselineAndKeepsPercentilesOfTheRest) {
+  Histogram base, now;
+  for (uint64_t v = 1; v <= 1000; ++v) {
+    base.record(v);
+    now.record(v);
+  }
+  for (uint64_t v = 5000; v < 6000; ++v) now.record(v);
+  now.subtract(base);
+  EXPECT_EQ(now.count(), 1000u);
+  EXPECT_EQ(now.sum_ns(), (5000u + 5999u) * 1000u / 2);
+  EXPECT_GE(now.percentile(0.5), 5499u);
+  EXPECT_LE(now.percentile(0.5), 5499u * 33 / 32 + 1);
+  EXPECT_GE(now.min_ns(), Histogram::bucket_low(Histogram::bucket_of(5000)));
+  EXPECT_EQ(now.max_ns(), 5999u);
+  now.subtract(now);  // everything gone
+  EXPECT_EQ(now.count(), 0u);
+  EXPECT_EQ(now.max_ns(), 0u);
+  EXPECT_EQ(now.min_ns(), 0u);
+}
+
+}  // namespace
+}  // namespace edf
