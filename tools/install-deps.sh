@@ -3,7 +3,8 @@
 # Safe to rerun: it does nothing when everything is there. Needs root (or sudo).
 set -euo pipefail
 PKGS=(g++ meson ninja-build pkg-config dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev
-      libgtest-dev libbenchmark-dev python3 python3-pytest python3-pyelftools procps util-linux)
+      libgtest-dev libbenchmark-dev python3 python3-pytest python3-pyelftools procps util-linux
+      python3-matplotlib)  # python3-matplotlib: tools/loadrun's plots
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

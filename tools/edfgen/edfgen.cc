@@ -1,0 +1,750 @@
+// edfgen: a DPDK load generator and receiver for edfpipe, on one port.
+//
+// One worker lcore sends per-class UDP flows on a TSC schedule and receives what comes back on the
+// same port (edfpipe sends a packet back out of the port it came in on). Each payload carries a
+// magic, the class index, a per-class sequence number and the TSC at send time; both processes run
+// on one host and read the same TSC, so RX TSC - TX TSC is the one-way latency through the device
+// under test (memif both ways included).
+//
+// Per class it measures: sent / refused by the port / not generated because the sender fell
+// behind; received, lost (sent - unique received), reordered (a sequence number below the highest
+// seen), duplicates (within a 64 Ki window), deadline misses (latency > class budget), and a
+// log-linear latency histogram (edf::Histogram). Once a second the worker closes an interval:
+// per-class counts and interval p50/p99/max, kept for the JSON report and printed as a live line.
+//
+// Pacing: each flow keeps its next send time in TSC cycles (constant gap, exponential gaps for
+// Poisson, or constant gaps during on-periods of an on/off cycle). A flow that falls more than
+// --max-lag-us behind (its CPU was taken away) skips the backlog and counts it as `unsent`, so the
+// report shows requested, generated and sent rates separately and never hides a shortfall.
+//
+// Stopping: after --duration the worker stops sending, keeps receiving until the last sent packet
+// is back or nothing arrived for --drain-idle-ms (at most --drain-ms), then stops polling. With
+// --linger the process then writes its report and waits for SIGINT/SIGTERM before it closes the
+// port: a memif server must not be polling while its peer disconnects (see DPDK-NOTES).
+#include <getopt.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <charconv>
+#include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "edf/histogram.h"
+
+namespace {
+
+using edf::Histogram;
+
+constexpr uint16_t kMagic = 0xEDF6;
+constexpr size_t kMaxClasses = 8;
+constexpr size_t kMaxBurst = 64;
+constexpr size_t kMaxSamples = 4096;
+constexpr uint32_t kHdrBytes = 14 + 20 + 8;  // Ethernet + IPv4 + UDP
+constexpr uint32_t kMinFrame = kHdrBytes + 20;
+constexpr uint32_t kMaxFrame = 1514;
+constexpr uint64_t kDupWindow = 1u << 16;
+
+// The payload's first 20 bytes. Packed: it sits at offset 42 of the frame.
+struct __attribute__((packed)) GenHeader {
+  uint16_t magic;
+  uint8_t cls;
+  uint8_t version;
+  uint64_t seq;
+  uint64_t tx_tsc;
+};
+static_assert(sizeof(GenHeader) == 20);
+
+enum class Arrival { kConstant, kPoisson, kOnOff };
+
+struct FlowConfig {
+  std::string name;
+  uint16_t dst_port = 0;
+  double pps = 0;         // requested rate; during on-periods for on/off
+  double bps = 0;         // alternative to pps: bit/s of frame bytes (converted with the mean size)
+  uint32_t size_min = 64, size_max = 64;
+  bool imix = false;      // 7:4:1 of 64, 594, 1514 bytes
+  Arrival arrival = Arrival::kConstant;
+  double on_ms = 0, off_ms = 0;
+  uint64_t budget_us = 0;
+};
+
+struct Options {
+  std::vector<FlowConfig> flows;
+  double duration_s = 10;
+  uint64_t drain_ms = 3000;
+  uint64_t drain_idle_ms = 300;
+  uint64_t link_wait_s = 20;
+  uint64_t max_lag_us = 2000;
+  uint16_t port = 0;
+  uint32_t burst = 32;
+  uint32_t mbufs = 16383;
+  uint64_t seed = 1;
+  std::string json;
+  bool linger = false;
+  bool quiet = false;
+};
+
+// Counters written by the worker only (single writer), read by the main lcore at any time.
+struct alignas(64) ClassStats {
+  uint64_t generated = 0;  // packets the schedule produced
+  uint64_t unsent = 0;     // skipped because the sender fell behind by more than max_lag
+  uint64_t sent = 0, sent_bytes = 0;
+  uint64_t refused = 0;    // rte_eth_tx_burst did not take them (port full); freed, not sent
+  uint64_t received = 0, received_bytes = 0;
+  uint64_t reordered = 0, duplicates = 0, misses = 0;
+  uint64_t max_seq = 0;  // highest sequence number received + 1 (0: none yet)
+  Histogram latency;
+  Histogram interval;
+};
+
+struct Sample {
+  double t_s;
+  std::array<uint64_t, kMaxClasses> sent, received, misses, p50, p99, max;
+};
+
+struct Gen {
+  Options opt;
+  rte_mempool* pool = nullptr;
+  uint64_t tsc_hz = 0;
+  std::array<uint64_t, kMaxClasses> budget_tsc{};
+  std::vector<std::unique_ptr<ClassStats>> cls;
+  std::vector<std::vector<uint64_t>> seen;  // duplicate window bitmaps, one per class
+  std::unique_ptr<Sample[]> samples{new Sample[kMaxSamples]};
+  std::atomic<size_t> n_samples{0};   // worker: wo (release); main: ro
+  std::atomic<int> phase{0};          // main: wo; 0 run, 1 stop now
+  std::atomic<bool> done{false};      // worker: wo when it stopped polling
+  uint64_t foreign = 0;               // received frames without our magic (worker wo)
+  double send_s = 0, run_s = 0;       // worker wo before done
+  uint64_t start_tsc = 0;
+};
+
+volatile std::sig_atomic_t g_signal = 0;
+void on_signal(int sig) { g_signal = sig; }
+
+template <typename T>
+bool parse_num(const std::string& s, T& out) {
+  const char* b = s.data();
+  const char* e = b + s.size();
+  auto [p, ec] = std::from_chars(b, e, out);
+  return ec == std::errc() && p == e;
+}
+
+bool parse_double(const std::string& s, double& out) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  out = std::strtod(s.c_str(), &end);
+  return end == s.c_str() + s.size() && std::isfinite(out) && out >= 0;
+}
+
+uint64_t default_budget_us(uint16_t port) {
+  if (port == 8080 || port == 8081) return 1000;
+  if (port == 8082 || port == 8083) return 10000;
+  if (port == 8084 || port == 8085) return 100000;
+  return 1000000;
+}
+
+// NAME:key=value,... e.g. high:port=8080,pps=640,size=64-1400,arrival=poisson
+std::string parse_flow(const std::string& spec, FlowConfig& f) {
+  const size_t colon = spec.find(':');
+  if (colon == std::string::npos || colon == 0) return "--flow " + spec + ": expected NAME:key=value,...";
+  f.name = spec.substr(0, colon);
+  std::string rest = spec.substr(colon + 1);
+  bool have_port = false;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    const std::string kv = rest.substr(0, comma);
+    rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos) return "--flow " + spec + ": '" + kv + "' is not key=value";
+    const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
+    const std::string bad = "--flow " + spec + ": " + k + "=" + v + ": ";
+    if (k == "port") {
+      if (!parse_num(v, f.dst_port) || f.dst_port == 0) return bad + "expected a UDP port 1-65535";
+      have_port = true;
+    } else if (k == "pps") {
+      if (!parse_double(v, f.pps)) return bad + "expected packets per second >= 0";
+    } else if (k == "bps") {
+      if (!parse_double(v, f.bps)) return bad + "expected bits per second >= 0";
+    } else if (k == "size") {
+      if (v == "imix") {
+        f.imix = true;
+      } else {
+        const size_t dash = v.find('-');
+        const bool ok = dash == std::string::npos
+                            ? parse_num(v, f.size_min) && (f.size_max = f.size_min, true)
+                            : parse_num(v.substr(0, dash), f.size_min) && parse_num(v.substr(dash + 1), f.size_max);
+        if (!ok || f.size_min < kMinFrame || f.size_max > kMaxFrame || f.size_min > f.size_max)
+          return bad + "expected N, MIN-MAX or imix, frame bytes " + std::to_string(kMinFrame) + "-" +
+                 std::to_string(kMaxFrame);
+      }
+    } else if (k == "arrival") {
+      if (v == "const" || v == "constant") {
+        f.arrival = Arrival::kConstant;
+      } else if (v == "poisson") {
+        f.arrival = Arrival::kPoisson;
+      } else if (v.rfind("onoff:", 0) == 0) {
+        const std::string t = v.substr(6);
+        const size_t slash = t.find('/');
+        if (slash == std::string::npos || !parse_double(t.substr(0, slash), f.on_ms) ||
+            !parse_double(t.substr(slash + 1), f.off_ms) || f.on_ms <= 0)
+          return bad + "expected onoff:ON_MS/OFF_MS";
+        f.arrival = Arrival::kOnOff;
+      } else {
+        return bad + "expected const, poisson or onoff:ON_MS/OFF_MS";
+      }
+    } else if (k == "budget_us") {
+      if (!parse_num(v, f.budget_us) || f.budget_us == 0) return bad + "expected microseconds > 0";
+    } else {
+      return bad + "unknown key (port, pps, bps, size, arrival, budget_us)";
+    }
+  }
+  if (!have_port) return "--flow " + spec + ": port= is required";
+  if (f.pps > 0 && f.bps > 0) return "--flow " + spec + ": give pps or bps, not both";
+  const double mean = f.imix ? (7.0 * 64 + 4.0 * 594 + 1514.0) / 12.0 : (f.size_min + f.size_max) / 2.0;
+  if (f.bps > 0) f.pps = f.bps / (8.0 * mean);
+  if (f.budget_us == 0) f.budget_us = default_budget_us(f.dst_port);
+  return {};
+}
+
+void usage() {
+  std::printf(
+      "Usage: edfgen [EAL options] -- --flow NAME:port=P,pps=R[,size=S][,arrival=A][,budget_us=B] ... [options]\n"
+      "Sends per-class UDP flows on one port and measures what comes back on it.\n"
+      "  --flow SPEC        repeatable (at most 8): port= UDP destination port; pps= or bps= (bit/s of frame\n"
+      "                     bytes); size= N | MIN-MAX (uniform) | imix (7:4:1 of 64/594/1514), frame bytes\n"
+      "                     without CRC, %u-%u; arrival= const | poisson | onoff:ON_MS/OFF_MS (pps is the rate\n"
+      "                     during on-periods); budget_us= deadline (default by port: 8080 1 ms, 8082 10 ms,\n"
+      "                     8084 100 ms, others 1 s)\n"
+      "  --duration S       sending time, seconds (10)\n"
+      "  --drain-ms MS      after sending, receive at most this long (3000)\n"
+      "  --drain-idle-ms MS ...or until nothing arrived for this long (300)\n"
+      "  --link-wait-s S    wait this long for the link before sending (20)\n"
+      "  --max-lag-us US    a flow further behind its schedule skips the backlog, counted unsent (2000)\n"
+      "  --port N           DPDK port id (0)\n"
+      "  --burst N          max packets per tx/rx burst, 1-64 (32)\n"
+      "  --mbufs N          mempool size (16383)\n"
+      "  --seed N           random seed for sizes and Poisson gaps (1)\n"
+      "  --json FILE        write the report as JSON (written to FILE.tmp, then renamed)\n"
+      "  --linger           after the report, wait for SIGINT/SIGTERM before closing the port\n"
+      "  --quiet            no live line per second\n",
+      kMinFrame, kMaxFrame);
+}
+
+std::string parse_args(int argc, char** argv, Options& o) {
+  static const option kLong[] = {
+      {"flow", required_argument, nullptr, 'F'},       {"duration", required_argument, nullptr, 'd'},
+      {"drain-ms", required_argument, nullptr, 'D'},   {"drain-idle-ms", required_argument, nullptr, 'I'},
+      {"link-wait-s", required_argument, nullptr, 'W'}, {"max-lag-us", required_argument, nullptr, 'L'},
+      {"port", required_argument, nullptr, 'P'},       {"burst", required_argument, nullptr, 'b'},
+      {"mbufs", required_argument, nullptr, 'm'},      {"seed", required_argument, nullptr, 's'},
+      {"json", required_argument, nullptr, 'j'},       {"linger", no_argument, nullptr, 'l'},
+      {"quiet", no_argument, nullptr, 'q'},            {"help", no_argument, nullptr, 'h'},
+      {nullptr, 0, nullptr, 0}};
+  optind = 1;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, ":h", kLong, nullptr)) != -1) {
+    const std::string v = optarg ? optarg : "";
+    const std::string bad = std::string(argv[optind - 1]) + " " + v + ": ";
+    switch (c) {
+      case 'F': {
+        FlowConfig f;
+        if (std::string e = parse_flow(v, f); !e.empty()) return e;
+        o.flows.push_back(f);
+        break;
+      }
+      case 'd':
+        if (!parse_double(v, o.duration_s) || o.duration_s <= 0 || o.duration_s > 3600)
+          return bad + "expected seconds in (0, 3600]";
+        break;
+      case 'D': if (!parse_num(v, o.drain_ms)) return bad + "expected ms"; break;
+      case 'I': if (!parse_num(v, o.drain_idle_ms)) return bad + "expected ms"; break;
+      case 'W': if (!parse_num(v, o.link_wait_s)) return bad + "expected seconds"; break;
+      case 'L': if (!parse_num(v, o.max_lag_us) || o.max_lag_us == 0) return bad + "expected us > 0"; break;
+      case 'P': if (!parse_num(v, o.port)) return bad + "expected a port id"; break;
+      case 'b':
+        if (!parse_num(v, o.burst) || o.burst == 0 || o.burst > kMaxBurst) return bad + "expected 1-64";
+        break;
+      case 'm': if (!parse_num(v, o.mbufs) || o.mbufs < 1023) return bad + "expected >= 1023"; break;
+      case 's': if (!parse_num(v, o.seed)) return bad + "expected a whole number"; break;
+      case 'j': o.json = v; break;
+      case 'l': o.linger = true; break;
+      case 'q': o.quiet = true; break;
+      case 'h': usage(); std::exit(0);
+      case ':': return std::string("option ") + argv[optind - 1] + " needs a value";
+      default: return std::string("unknown option ") + argv[optind - 1] + " (see --help)";
+    }
+  }
+  if (optind < argc) return std::string("unexpected argument '") + argv[optind] + "'";
+  if (o.flows.empty()) return "no --flow given (see --help)";
+  if (o.flows.size() > kMaxClasses) return "at most 8 --flow";
+  return {};
+}
+
+// ------------------------------------------------------------------ worker
+
+struct FlowState {
+  double next_tsc;      // next scheduled send
+  double gap_tsc;       // mean gap between packets (at the on-rate)
+  double on_tsc, cycle_tsc, cycle_start;
+  uint64_t seq = 0;
+  bool active;
+};
+
+void write_frame(rte_mbuf* m, const FlowConfig& f, uint8_t cls, uint32_t len, uint64_t seq, uint64_t tsc) {
+  uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+  m->data_len = static_cast<uint16_t>(len);
+  m->pkt_len = len;
+  static constexpr uint8_t kMacs[12] = {0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01};
+  std::memcpy(p, kMacs, 12);
+  p[12] = 0x08;
+  p[13] = 0x00;
+  auto* ip = reinterpret_cast<rte_ipv4_hdr*>(p + 14);
+  ip->version_ihl = 0x45;
+  ip->type_of_service = 0;
+  ip->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(len - 14));
+  ip->packet_id = 0;
+  ip->fragment_offset = 0;
+  ip->time_to_live = 64;
+  ip->next_proto_id = IPPROTO_UDP;
+  ip->hdr_checksum = 0;
+  ip->src_addr = rte_cpu_to_be_32(0x0a000001);
+  ip->dst_addr = rte_cpu_to_be_32(0x0a000002);
+  ip->hdr_checksum = rte_ipv4_cksum(ip);
+  auto* udp = reinterpret_cast<rte_udp_hdr*>(p + 34);
+  udp->src_port = rte_cpu_to_be_16(static_cast<uint16_t>(10000 + cls));
+  udp->dst_port = rte_cpu_to_be_16(f.dst_port);
+  udp->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(len - 34));
+  udp->dgram_cksum = 0;  // optional in IPv4; edfpipe rewrites the port and does not touch it
+  GenHeader h{kMagic, cls, 1, seq, tsc};
+  std::memcpy(p + kHdrBytes, &h, sizeof h);
+}
+
+void on_receive(Gen& g, rte_mbuf* m, uint64_t now) {
+  if (rte_pktmbuf_data_len(m) < kHdrBytes + sizeof(GenHeader)) {
+    ++g.foreign;
+    return;
+  }
+  GenHeader h;
+  std::memcpy(&h, rte_pktmbuf_mtod_offset(m, const uint8_t*, kHdrBytes), sizeof h);
+  if (h.magic != kMagic || h.cls >= g.cls.size()) {
+    ++g.foreign;
+    return;
+  }
+  ClassStats& s = *g.cls[h.cls];
+  std::vector<uint64_t>& bits = g.seen[h.cls];
+  const uint64_t idx = h.seq & (kDupWindow - 1);
+  const uint64_t word = idx / 64, bit = uint64_t{1} << (idx % 64);
+  if (h.seq + 1 > s.max_seq) {
+    // Clear the window slots between the old highest and this one: they now stand for new numbers.
+    const uint64_t from = s.max_seq, to = h.seq;  // slots from..to-1 become "not seen"
+    if (to - from >= kDupWindow) {
+      std::fill(bits.begin(), bits.end(), 0);
+    } else {
+      for (uint64_t q = from; q < to; ++q) {
+        const uint64_t i = q & (kDupWindow - 1);
+        bits[i / 64] &= ~(uint64_t{1} << (i % 64));
+      }
+    }
+    s.max_seq = h.seq + 1;
+  } else if (s.max_seq - h.seq > kDupWindow) {
+    ++s.reordered;  // too old to tell a duplicate from a late packet: counted as reordered
+  } else if (bits[word] & bit) {
+    ++s.duplicates;
+    return;  // not counted as received twice
+  } else {
+    ++s.reordered;
+  }
+  bits[word] |= bit;
+  ++s.received;
+  s.received_bytes += rte_pktmbuf_pkt_len(m);
+  const uint64_t cyc = now > h.tx_tsc ? now - h.tx_tsc : 0;
+  if (cyc > g.budget_tsc[h.cls]) ++s.misses;
+  const uint64_t ns = static_cast<uint64_t>(static_cast<double>(cyc) * 1e9 / static_cast<double>(g.tsc_hz));
+  s.latency.record(ns);
+  s.interval.record(ns);
+}
+
+void close_interval(Gen& g, uint64_t now, std::array<uint64_t, kMaxClasses>& last_sent,
+                    std::array<uint64_t, kMaxClasses>& last_recv, std::array<uint64_t, kMaxClasses>& last_miss) {
+  const size_t i = g.n_samples.load(std::memory_order_relaxed);
+  if (i >= kMaxSamples) return;
+  Sample& s = g.samples[i];
+  s = Sample{};
+  s.t_s = static_cast<double>(now - g.start_tsc) / static_cast<double>(g.tsc_hz);
+  for (size_t c = 0; c < g.cls.size(); ++c) {
+    ClassStats& cs = *g.cls[c];
+    s.sent[c] = cs.sent - last_sent[c];
+    s.received[c] = cs.received - last_recv[c];
+    s.misses[c] = cs.misses - last_miss[c];
+    last_sent[c] = cs.sent;
+    last_recv[c] = cs.received;
+    last_miss[c] = cs.misses;
+    s.p50[c] = cs.interval.percentile(0.5);
+    s.p99[c] = cs.interval.percentile(0.99);
+    s.max[c] = cs.interval.max_ns();
+    cs.interval.reset();
+  }
+  g.n_samples.store(i + 1, std::memory_order_release);
+}
+
+int worker(void* arg) {
+  Gen& g = *static_cast<Gen*>(arg);
+  const Options& o = g.opt;
+  const size_t nc = o.flows.size();
+  std::mt19937_64 rng(o.seed);
+  std::uniform_real_distribution<double> uni(0.0, 1.0);
+  const double hz = static_cast<double>(g.tsc_hz);
+  std::vector<FlowState> fs(nc);
+  std::vector<std::uniform_int_distribution<uint32_t>> sizes;
+  const uint64_t t0 = rte_rdtsc();
+  g.start_tsc = t0;
+  for (size_t c = 0; c < nc; ++c) {
+    const FlowConfig& f = o.flows[c];
+    sizes.emplace_back(f.size_min, f.size_max);
+    FlowState& s = fs[c];
+    s.active = f.pps > 0;
+    s.gap_tsc = s.active ? hz / f.pps : 0;
+    s.on_tsc = f.on_ms * hz / 1000.0;
+    s.cycle_tsc = (f.on_ms + f.off_ms) * hz / 1000.0;
+    s.cycle_start = static_cast<double>(t0);
+    // Spread the flows' first packets over one gap so they do not all start in the same burst.
+    s.next_tsc = static_cast<double>(t0) + s.gap_tsc * uni(rng);
+  }
+  const uint64_t end_send = t0 + static_cast<uint64_t>(o.duration_s * hz);
+  const double max_lag = static_cast<double>(o.max_lag_us) * hz / 1e6;
+  const uint64_t sec = g.tsc_hz;
+  uint64_t next_sample = t0 + sec;
+  std::array<uint64_t, kMaxClasses> last_sent{}, last_recv{}, last_miss{};
+  std::array<rte_mbuf*, kMaxBurst> tx, rx;
+  std::array<uint8_t, kMaxBurst> tx_cls;
+  std::array<uint32_t, kMaxBurst> tx_len;
+  const uint16_t burst = static_cast<uint16_t>(o.burst);
+  uint64_t last_rx = t0, drain_start = 0;
+  const uint64_t drain_max = o.drain_ms * g.tsc_hz / 1000, drain_idle = o.drain_idle_ms * g.tsc_hz / 1000;
+  uint32_t empty = 0;
+
+  while (g.phase.load(std::memory_order_relaxed) == 0) {
+    const uint64_t now = rte_rdtsc();
+    bool work = false;
+    if (now < end_send) {
+      // Build this round's packets: every flow whose time has come, up to one burst in all.
+      size_t n = 0;
+      for (size_t c = 0; c < nc && n < burst; ++c) {
+        FlowState& s = fs[c];
+        if (!s.active) continue;
+        const FlowConfig& f = o.flows[c];
+        ClassStats& cs = *g.cls[c];
+        const double dnow = static_cast<double>(now);
+        if (dnow - s.next_tsc > max_lag) {
+          // Fell behind (CPU taken away, or the rate is beyond this lcore): skip, and say so.
+          const auto skipped = static_cast<uint64_t>((dnow - s.next_tsc) / s.gap_tsc);
+          cs.unsent += skipped;
+          cs.generated += skipped;
+          s.next_tsc += static_cast<double>(skipped) * s.gap_tsc;
+        }
+        while (s.next_tsc <= dnow && n < burst) {
+          if (f.arrival == Arrival::kOnOff && s.next_tsc - s.cycle_start >= s.on_tsc) {
+            // Off-period: jump to the next on-period.
+            const double cycles = std::floor((s.next_tsc - s.cycle_start) / s.cycle_tsc);
+            const double on_at = s.cycle_start + cycles * s.cycle_tsc;
+            if (s.next_tsc - on_at < s.on_tsc) {
+              s.cycle_start = on_at;
+            } else {
+              s.cycle_start = on_at + s.cycle_tsc;
+              s.next_tsc = s.cycle_start;
+              continue;
+            }
+          }
+          rte_mbuf* m = rte_pktmbuf_alloc(g.pool);
+          if (!m) break;  // pool empty: try again next round (counts as lag if it persists)
+          uint32_t len;
+          if (f.imix) {
+            const double r = uni(rng) * 12.0;
+            len = r < 7.0 ? 64 : r < 11.0 ? 594 : 1514;
+          } else {
+            len = sizes[c](rng);
+          }
+          write_frame(m, f, static_cast<uint8_t>(c), len, s.seq++, now);
+          ++cs.generated;
+          tx[n] = m;
+          tx_cls[n] = static_cast<uint8_t>(c);
+          tx_len[n] = len;
+          ++n;
+          s.next_tsc += f.arrival == Arrival::kPoisson ? -std::log(1.0 - uni(rng)) * s.gap_tsc : s.gap_tsc;
+        }
+      }
+      if (n) {
+        const uint16_t sent = rte_eth_tx_burst(o.port, 0, tx.data(), static_cast<uint16_t>(n));
+        for (size_t k = 0; k < n; ++k) {
+          ClassStats& cs = *g.cls[tx_cls[k]];
+          if (k < sent) {
+            ++cs.sent;
+            cs.sent_bytes += tx_len[k];  // noted before tx: the PMD owns a sent mbuf
+          } else {
+            ++cs.refused;
+          }
+        }
+        if (sent < n) rte_pktmbuf_free_bulk(tx.data() + sent, static_cast<unsigned>(n - sent));
+        work = true;
+      }
+    } else if (drain_start == 0) {
+      drain_start = now;
+      g.send_s = static_cast<double>(now - t0) / hz;
+    }
+
+    const uint16_t nr = rte_eth_rx_burst(o.port, 0, rx.data(), burst);
+    if (nr) {
+      const uint64_t rnow = rte_rdtsc();
+      for (uint16_t k = 0; k < nr; ++k) on_receive(g, rx[k], rnow);
+      rte_pktmbuf_free_bulk(rx.data(), nr);
+      last_rx = rnow;
+      work = true;
+    }
+    if (now >= next_sample) {
+      close_interval(g, now, last_sent, last_recv, last_miss);
+      next_sample += sec;
+    }
+    if (drain_start) {
+      bool all_back = true;
+      for (size_t c = 0; c < nc; ++c) all_back = all_back && g.cls[c]->received >= g.cls[c]->sent;
+      if (all_back || now - drain_start >= drain_max || (now - last_rx >= drain_idle && now - drain_start >= drain_idle))
+        break;
+    }
+    if (work) {
+      empty = 0;
+    } else if (++empty >= 256 && drain_start) {
+      sched_yield();  // draining: give the CPU to the device under test
+    }
+  }
+  const uint64_t end = rte_rdtsc();
+  close_interval(g, end, last_sent, last_recv, last_miss);
+  if (g.send_s == 0) g.send_s = static_cast<double>(std::min(end, end_send) - t0) / hz;
+  g.run_s = static_cast<double>(end - t0) / hz;
+  g.done.store(true, std::memory_order_release);
+  return 0;
+}
+
+// ------------------------------------------------------------------ report
+
+struct Quantiles {
+  uint64_t p50, p90, p99, p999, max;
+};
+Quantiles quantiles(const Histogram& h) {
+  return {h.percentile(0.5), h.percentile(0.9), h.percentile(0.99), h.percentile(0.999), h.max_ns()};
+}
+
+void print_live(const Gen& g, const Sample& s) {
+  std::printf("edfgen %6.1fs", s.t_s);
+  for (size_t c = 0; c < g.cls.size(); ++c)
+    std::printf(" | %s tx %llu rx %llu p99 %.1fus", g.opt.flows[c].name.c_str(),
+                static_cast<unsigned long long>(s.sent[c]), static_cast<unsigned long long>(s.received[c]),
+                static_cast<double>(s.p99[c]) / 1000.0);
+  std::printf("\n");
+  std::fflush(stdout);
+}
+
+void print_table(const Gen& g) {
+  std::printf("\n== edfgen final: sent for %.2f s, ran %.2f s ==\n", g.send_s, g.run_s);
+  std::printf("%-12s %10s %10s %10s %10s %10s %8s %6s %6s %8s %9s %9s %9s %9s %9s\n", "class", "req_pps", "sent_pps",
+              "sent", "received", "lost", "unsent", "reord", "dup", "miss", "p50_us", "p90_us", "p99_us", "p999_us",
+              "max_us");
+  for (size_t c = 0; c < g.cls.size(); ++c) {
+    const ClassStats& s = *g.cls[c];
+    const Quantiles q = quantiles(s.latency);
+    const uint64_t lost = s.sent > s.received ? s.sent - s.received : 0;
+    std::printf("%-12s %10.0f %10.0f %10llu %10llu %10llu %8llu %6llu %6llu %8llu %9.1f %9.1f %9.1f %9.1f %9.1f\n",
+                g.opt.flows[c].name.c_str(), g.opt.flows[c].pps, g.send_s > 0 ? static_cast<double>(s.sent) / g.send_s : 0,
+                static_cast<unsigned long long>(s.sent), static_cast<unsigned long long>(s.received),
+                static_cast<unsigned long long>(lost), static_cast<unsigned long long>(s.unsent + s.refused),
+                static_cast<unsigned long long>(s.reordered), static_cast<unsigned long long>(s.duplicates),
+                static_cast<unsigned long long>(s.misses), static_cast<double>(q.p50) / 1e3,
+                static_cast<double>(q.p90) / 1e3, static_cast<double>(q.p99) / 1e3, static_cast<double>(q.p999) / 1e3,
+                static_cast<double>(q.max) / 1e3);
+  }
+  if (g.foreign) std::printf("foreign frames received (no edfgen header): %llu\n", static_cast<unsigned long long>(g.foreign));
+  std::fflush(stdout);
+}
+
+std::string json_escape(const std::string& s) {
+  std::string o;
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') o += '\\';
+    o += ch;
+  }
+  return o;
+}
+
+bool write_json(const Gen& g, const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "w");
+  if (!f) return false;
+  const auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
+  std::fprintf(f, "{\n  \"tool\": \"edfgen\",\n  \"tsc_hz\": %llu,\n  \"duration_s\": %.6f,\n  \"send_s\": %.6f,\n"
+               "  \"run_s\": %.6f,\n  \"foreign\": %llu,\n  \"classes\": [\n",
+               u(g.tsc_hz), g.opt.duration_s, g.send_s, g.run_s, u(g.foreign));
+  for (size_t c = 0; c < g.cls.size(); ++c) {
+    const ClassStats& s = *g.cls[c];
+    const FlowConfig& fl = g.opt.flows[c];
+    const Quantiles q = quantiles(s.latency);
+    const uint64_t lost = s.sent > s.received ? s.sent - s.received : 0;
+    const char* arr = fl.arrival == Arrival::kPoisson ? "poisson" : fl.arrival == Arrival::kOnOff ? "onoff" : "const";
+    std::fprintf(f,
+                 "    {\"name\": \"%s\", \"index\": %zu, \"dst_port\": %u, \"budget_us\": %llu, \"arrival\": \"%s\",\n"
+                 "     \"size_min\": %u, \"size_max\": %u, \"imix\": %s,\n"
+                 "     \"requested_pps\": %.3f, \"generated_pps\": %.3f, \"sent_pps\": %.3f, \"received_pps\": %.3f,\n"
+                 "     \"generated\": %llu, \"unsent\": %llu, \"refused\": %llu, \"sent\": %llu, \"sent_bytes\": %llu, \"received\": %llu,\n"
+                 "     \"received_bytes\": %llu, \"lost\": %llu, \"reordered\": %llu, \"duplicates\": %llu,\n"
+                 "     \"deadline_misses\": %llu,\n"
+                 "     \"latency_ns\": {\"count\": %llu, \"min\": %llu, \"mean\": %llu, \"p50\": %llu, \"p90\": %llu, "
+                 "\"p99\": %llu, \"p999\": %llu, \"max\": %llu},\n     \"latency_buckets\": [",
+                 json_escape(fl.name).c_str(), c, fl.dst_port, u(fl.budget_us), arr, fl.imix ? 64 : fl.size_min,
+                 fl.imix ? 1514 : fl.size_max, fl.imix ? "true" : "false", fl.pps,
+                 g.send_s > 0 ? static_cast<double>(s.generated) / g.send_s : 0,
+                 g.send_s > 0 ? static_cast<double>(s.sent) / g.send_s : 0,
+                 g.send_s > 0 ? static_cast<double>(s.received) / g.send_s : 0, u(s.generated), u(s.unsent),
+                 u(s.refused), u(s.sent), u(s.sent_bytes), u(s.received), u(s.received_bytes), u(lost), u(s.reordered),
+                 u(s.duplicates), u(s.misses), u(s.latency.count()), u(s.latency.min_ns()),
+                 u(s.latency.count() ? s.latency.sum_ns() / s.latency.count() : 0), u(q.p50), u(q.p90), u(q.p99),
+                 u(q.p999), u(q.max));
+    bool first = true;
+    for (size_t b = 0; b < Histogram::kBuckets; ++b) {
+      const uint64_t n = s.latency.bucket_count(b);
+      if (!n) continue;
+      std::fprintf(f, "%s[%llu, %llu]", first ? "" : ", ", u(std::min(Histogram::bucket_high(b), s.latency.max_ns())), u(n));
+      first = false;
+    }
+    std::fprintf(f, "]}%s\n", c + 1 < g.cls.size() ? "," : "");
+  }
+  std::fprintf(f, "  ],\n  \"samples\": [\n");
+  const size_t ns = g.n_samples.load(std::memory_order_acquire);
+  for (size_t i = 0; i < ns; ++i) {
+    const Sample& s = g.samples[i];
+    std::fprintf(f, "    {\"t_s\": %.3f, \"classes\": [", s.t_s);
+    for (size_t c = 0; c < g.cls.size(); ++c)
+      std::fprintf(f, "%s{\"sent\": %llu, \"received\": %llu, \"misses\": %llu, \"p50_ns\": %llu, \"p99_ns\": %llu, "
+                   "\"max_ns\": %llu}",
+                   c ? ", " : "", u(s.sent[c]), u(s.received[c]), u(s.misses[c]), u(s.p50[c]), u(s.p99[c]), u(s.max[c]));
+    std::fprintf(f, "]}%s\n", i + 1 < ns ? "," : "");
+  }
+  std::fprintf(f, "  ]\n}\n");
+  const bool ok = std::fclose(f) == 0;
+  return ok && std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+std::string setup_port(Gen& g) {
+  const uint16_t port = g.opt.port;
+  if (!rte_eth_dev_is_valid_port(port)) return "port " + std::to_string(port) + " does not exist (give a --vdev)";
+  g.pool = rte_pktmbuf_pool_create("edfgen_pool", g.opt.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                   static_cast<int>(rte_eth_dev_socket_id(port) < 0 ? 0 : rte_eth_dev_socket_id(port)));
+  if (!g.pool) return std::string("mempool: ") + rte_strerror(rte_errno);
+  rte_eth_conf conf{};
+  if (int rc = rte_eth_dev_configure(port, 1, 1, &conf); rc) return "rte_eth_dev_configure: " + std::string(rte_strerror(-rc));
+  uint16_t rxd = 1024, txd = 1024;
+  if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd); rc) return "adjust desc: " + std::string(rte_strerror(-rc));
+  const unsigned sock = static_cast<unsigned>(rte_eth_dev_socket_id(port) < 0 ? 0 : rte_eth_dev_socket_id(port));
+  if (int rc = rte_eth_rx_queue_setup(port, 0, rxd, sock, nullptr, g.pool); rc)
+    return "rx queue: " + std::string(rte_strerror(-rc));
+  if (int rc = rte_eth_tx_queue_setup(port, 0, txd, sock, nullptr); rc) return "tx queue: " + std::string(rte_strerror(-rc));
+  if (int rc = rte_eth_dev_start(port); rc) return "start: " + std::string(rte_strerror(-rc));
+  return {};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Own options after "--"; parse them before EAL so --help and mistakes need no EAL.
+  int split = argc;
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], "--") == 0) {
+      split = i;
+      break;
+    }
+  Gen g;
+  {
+    std::vector<char*> own{argv[0]};
+    for (int i = split + 1; i < argc; ++i) own.push_back(argv[i]);
+    if (std::string e = parse_args(static_cast<int>(own.size()), own.data(), g.opt); !e.empty()) {
+      std::fprintf(stderr, "edfgen: error: %s\n", e.c_str());
+      return 1;
+    }
+  }
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  if (rte_eal_init(split, argv) < 0) {
+    std::fprintf(stderr, "edfgen: error: rte_eal_init: %s\n", rte_strerror(rte_errno));
+    return 1;
+  }
+  int rc = 0;
+  g.tsc_hz = rte_get_tsc_hz();
+  for (size_t c = 0; c < g.opt.flows.size(); ++c) {
+    g.cls.push_back(std::make_unique<ClassStats>());
+    g.seen.emplace_back(kDupWindow / 64, 0);
+    g.budget_tsc[c] = g.opt.flows[c].budget_us * g.tsc_hz / 1000000;
+  }
+  const unsigned wl = rte_get_next_lcore(rte_lcore_id(), 1, 0);
+  if (std::string e = setup_port(g); !e.empty()) {
+    std::fprintf(stderr, "edfgen: error: %s\n", e.c_str());
+    rc = 1;
+  } else if (wl >= RTE_MAX_LCORE) {
+    std::fprintf(stderr, "edfgen: error: needs a worker lcore (e.g. --lcores '0@1,1@0')\n");
+    rc = 1;
+  } else {
+    // Wait for the peer: sending into a link that is down measures nothing.
+    rte_eth_link link{};
+    const uint64_t wait_until = rte_get_timer_cycles() + g.opt.link_wait_s * rte_get_timer_hz();
+    while (!g_signal) {
+      if (rte_eth_link_get_nowait(g.opt.port, &link) == 0 && link.link_status) break;
+      if (rte_get_timer_cycles() > wait_until) break;
+      rte_delay_us_sleep(10000);
+    }
+    if (!link.link_status) {
+      std::fprintf(stderr, "edfgen: error: port %u link still down after %llu s\n", g.opt.port,
+                   static_cast<unsigned long long>(g.opt.link_wait_s));
+      rc = 1;
+    } else {
+      std::fprintf(stderr, "edfgen: link up, sending for %.1f s on lcore %u\n", g.opt.duration_s, wl);
+      rte_eal_remote_launch(worker, &g, wl);
+      size_t printed = 0;
+      while (!g.done.load(std::memory_order_acquire)) {
+        if (g_signal) g.phase.store(1, std::memory_order_relaxed);
+        const size_t n = g.n_samples.load(std::memory_order_acquire);
+        for (; printed < n; ++printed)
+          if (!g.opt.quiet) print_live(g, g.samples[printed]);
+        rte_delay_us_sleep(20000);
+      }
+      rte_eal_wait_lcore(wl);  // the worker no longer polls the port
+      print_table(g);
+      if (!g.opt.json.empty() && !write_json(g, g.opt.json)) {
+        std::fprintf(stderr, "edfgen: error: cannot write %s\n", g.opt.json.c_str());
+        rc = 1;
+      }
+      if (g.opt.linger) {
+        std::fprintf(stderr, "edfgen: done; lingering until SIGINT/SIGTERM\n");
+        while (!g_signal) rte_delay_us_sleep(20000);
+      }
+    }
+    rte_eth_dev_stop(g.opt.port);
+    rte_eth_dev_close(g.opt.port);
+  }
+  rte_eal_cleanup();
+  return rc;
+}
