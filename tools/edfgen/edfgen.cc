@@ -526,7 +526,9 @@ int worker(void* arg) {
     if (drain_start) {
       bool all_back = true;
       for (size_t c = 0; c < nc; ++c) all_back = all_back && g.cls[c]->received >= g.cls[c]->sent;
-      if (all_back || now - drain_start >= drain_max || (now - last_rx >= drain_idle && now - drain_start >= drain_idle))
+      // last_rx may be later than `now` (read after it): compare without underflow.
+      const uint64_t quiet = now > last_rx ? now - last_rx : 0;
+      if (all_back || now - drain_start >= drain_max || (quiet >= drain_idle && now - drain_start >= drain_idle))
         break;
     }
     if (work) {
