@@ -139,6 +139,15 @@ def test_profile_overlapping_classes_name_both(edfpipe_bin, tmp_path):
     rejects(res, path, "[class a] udp_dst_ports 1000-2000", "[class b] udp_dst_ports 1500", "overlaps")
 
 
+def test_profile_lines_the_ini_reader_would_skip(edfpipe_bin, tmp_path):
+    # rte_cfgfile silently ignores both of these; a profile must not lose a setting unnoticed.
+    path = write_profile(tmp_path, "burst = 8\n"
+                                   "[pipeline]\n"
+                                   "rxd 512\n")
+    res = edfit.run_cli(edfpipe_bin, ["-f", path])
+    rejects(res, f"{path}:1:", "burst = 8", f"{path}:3:", "rxd 512")
+
+
 def test_profile_missing_file(edfpipe_bin, tmp_path):
     rejects(edfit.run_cli(edfpipe_bin, ["-f", str(tmp_path / "absent.ini")]), "absent.ini")
 
