@@ -92,6 +92,7 @@ struct Options {
   uint64_t drain_ms = 3000;
   uint64_t drain_idle_ms = 300;
   uint64_t link_wait_s = 20;
+  uint64_t start_delay_ms = 0;
   uint64_t max_lag_us = 2000;
   uint16_t port = 0;
   uint32_t burst = 32;
@@ -237,6 +238,8 @@ void usage() {
       "  --drain-ms MS      after sending, receive at most this long (3000)\n"
       "  --drain-idle-ms MS ...or until nothing arrived for this long (300)\n"
       "  --link-wait-s S    wait this long for the link before sending (20)\n"
+      "  --start-delay-ms MS  after link up, wait before sending: the peer may flush its RX queue\n"
+      "                     when it starts forwarding, as testpmd does (0)\n"
       "  --max-lag-us US    a flow further behind its schedule skips the backlog, counted unsent (2000)\n"
       "  --port N           DPDK port id (0)\n"
       "  --burst N          max packets per tx/rx burst, 1-64 (32)\n"
@@ -252,7 +255,7 @@ std::string parse_args(int argc, char** argv, Options& o) {
   static const option kLong[] = {
       {"flow", required_argument, nullptr, 'F'},       {"duration", required_argument, nullptr, 'd'},
       {"drain-ms", required_argument, nullptr, 'D'},   {"drain-idle-ms", required_argument, nullptr, 'I'},
-      {"link-wait-s", required_argument, nullptr, 'W'}, {"max-lag-us", required_argument, nullptr, 'L'},
+      {"link-wait-s", required_argument, nullptr, 'W'}, {"start-delay-ms", required_argument, nullptr, 'S'}, {"max-lag-us", required_argument, nullptr, 'L'},
       {"port", required_argument, nullptr, 'P'},       {"burst", required_argument, nullptr, 'b'},
       {"mbufs", required_argument, nullptr, 'm'},      {"seed", required_argument, nullptr, 's'},
       {"json", required_argument, nullptr, 'j'},       {"linger", no_argument, nullptr, 'l'},
@@ -278,6 +281,7 @@ std::string parse_args(int argc, char** argv, Options& o) {
       case 'D': if (!parse_num(v, o.drain_ms)) return bad + "expected ms"; break;
       case 'I': if (!parse_num(v, o.drain_idle_ms)) return bad + "expected ms"; break;
       case 'W': if (!parse_num(v, o.link_wait_s)) return bad + "expected seconds"; break;
+      case 'S': if (!parse_num(v, o.start_delay_ms)) return bad + "expected ms"; break;
       case 'L': if (!parse_num(v, o.max_lag_us) || o.max_lag_us == 0) return bad + "expected us > 0"; break;
       case 'P': if (!parse_num(v, o.port)) return bad + "expected a port id"; break;
       case 'b':
@@ -723,6 +727,7 @@ int main(int argc, char** argv) {
                    static_cast<unsigned long long>(g.opt.link_wait_s));
       rc = 1;
     } else {
+      rte_delay_us_sleep(static_cast<unsigned>(g.opt.start_delay_ms * 1000));
       std::fprintf(stderr, "edfgen: link up, sending for %.1f s on lcore %u\n", g.opt.duration_s, wl);
       rte_eal_remote_launch(worker, &g, wl);
       size_t printed = 0;
