@@ -26,6 +26,7 @@ DROP_REASONS = ["runt", "not_ipv4", "bad_ipv4_header", "bad_ipv4_checksum", "bad
                 "fragment", "not_udp", "bad_udp_length", "segmented", "rx_ring_full", "expired",
                 "tx_ring_full", "tx_failed", "shutdown"]
 PARSE_REASONS = DROP_REASONS[:DROP_REASONS.index("rx_ring_full")]
+CLASS_REASONS = DROP_REASONS[DROP_REASONS.index("rx_ring_full"):]  # after parsing (class or shutdown)
 CLASS_ONLY_REASONS = ["rx_ring_full", "expired", "tx_ring_full", "tx_failed"]
 # Names DPDK gives the threads of worker lcores: "rte-worker-N" in 22.11.11, "lcore-worker-N" in
 # earlier 22.11 releases. alloc_counter.c counts allocations on threads named so.
