@@ -169,7 +169,9 @@ size_t edf_poll(LcoreContext& lc, uint64_t now) {
 
   size_t handled = 0;
   while (handled < burst) {
-    const size_t qi = pick_earliest(q, app.n_queues);  // fifo scheduling: one queue, arrival order
+    // EDF, but a late winner yields to an on-time head of a higher-priority class (edf_merge.h:
+    // plain EDF serves stale bulk ahead of fresh urgent packets under overload). fifo: one queue.
+    const size_t qi = pick_edf(q, app.n_queues, now);
     if (qi == kNoQueue) break;
     rte_mbuf* m = lc.edf_staged[qi].pop();
     ++handled;

@@ -7,10 +7,18 @@
 // profile orders from the tightest budget. With at most kMaxClasses (8) queues a linear scan of
 // the heads beats a heap. Units: TSC cycles (any monotonic clock works). Does not allocate.
 //
+// Under overload plain EDF degrades badly (the "domino effect"): once a bulk class holds more work
+// than its budget, its head is already late, its deadline is earlier than that of any new packet
+// of a tight class, and the tight class waits behind stale bulk. pick_edf() keeps EDF but lets a
+// late winner yield to an on-time head of a higher-priority class (lower index; the profile lists
+// classes tightest budget first): stale bulk never blocks fresh urgent packets, while late urgent
+// packets still go ahead of bulk. With `expired = drop` late packets are dropped instead.
+//
 // Queues must expose `uint64_t head_deadline(size_t i)`, returning kNoDeadline when empty.
 #pragma once
 
 #include <cstddef>
+#include <array>
 #include <cstdint>
 #include <limits>
 
@@ -31,6 +39,32 @@ template <typename Queues>
       best = i;
     }
   }
+  return best;
+}
+
+// EDF with protection of higher-priority classes: the earliest head; if that head is late
+// (deadline < now), the earliest on-time head among lower-index queues, if there is one.
+// kNoQueue if all are empty. Ties go to the lower index.
+template <typename Queues>
+[[nodiscard]] size_t pick_edf(Queues& q, size_t n_queues, uint64_t now) {
+  std::array<uint64_t, 64> heads;  // each head read once
+  size_t best = kNoQueue;
+  uint64_t best_deadline = kNoDeadline;
+  for (size_t i = 0; i < n_queues && i < heads.size(); ++i) {
+    heads[i] = q.head_deadline(i);
+    if (heads[i] < best_deadline) {
+      best_deadline = heads[i];
+      best = i;
+    }
+  }
+  if (best == kNoQueue || best_deadline >= now) return best;
+  for (size_t i = 0; i < best; ++i)
+    if (heads[i] != kNoDeadline && heads[i] >= now) {  // heads before `best` are later: take the earliest
+      size_t pick = i;
+      for (size_t j = i + 1; j < best; ++j)
+        if (heads[j] >= now && heads[j] < heads[pick]) pick = j;
+      return pick;
+    }
   return best;
 }
 

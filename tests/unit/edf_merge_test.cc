@@ -111,3 +111,56 @@ TEST(EdfMerge, MillionOperationRandomWalkMatchesSortedReference) {
 
 }  // namespace
 }  // namespace edf
+
+namespace edf {
+namespace {
+
+struct Heads {
+  std::array<uint64_t, 8> d;
+  uint64_t head_deadline(size_t i) const { return d[i]; }
+};
+
+TEST(EdfProtecting, FreshUrgentHeadBeatsStaleBulk) {
+  // The domino case: low's head (queue 2) is late (deadline 95 at now 100), high's is on time (101).
+  Heads h{{101, kNoDeadline, 95, kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline}};
+  EXPECT_EQ(pick_earliest(h, 4), 2u);  // plain EDF serves stale low
+  EXPECT_EQ(pick_edf(h, 4, 100), 0u);  // high goes first
+  EXPECT_EQ(pick_edf(h, 4, 95), 2u);   // at 95 low is on time and earliest: plain EDF
+}
+
+TEST(EdfProtecting, LateUrgentHeadStillBeatsOnTimeBulk) {
+  // A burst of high: its head (queue 0) is late, low's (queue 2) on time. No higher class to protect.
+  Heads h{{90, kNoDeadline, 200, kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline}};
+  EXPECT_EQ(pick_edf(h, 4, 100), 0u);
+}
+
+TEST(EdfProtecting, AllLateIsPlainEdfAndEmptyIsNoQueue) {
+  Heads h{{90, 80, 85, kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline}};
+  EXPECT_EQ(pick_edf(h, 4, 100), 1u);
+  Heads empty{{kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline}};
+  EXPECT_EQ(pick_edf(empty, 8, 0), kNoQueue);
+}
+
+// Against a reference written from the rule's statement, over random heads and clocks.
+TEST(EdfProtecting, MatchesReferenceOnRandomHeads) {
+  std::mt19937_64 rng(12345);
+  for (int round = 0; round < 200000; ++round) {
+    Heads h{};
+    const size_t n = 1 + rng() % 8;
+    for (size_t i = 0; i < 8; ++i) h.d[i] = (rng() % 4 == 0) ? kNoDeadline : rng() % 64;
+    const uint64_t now = rng() % 64;
+    // Plain EDF winner (ties to lower index).
+    size_t w = kNoQueue;
+    for (size_t i = 0; i < n; ++i)
+      if (h.d[i] != kNoDeadline && (w == kNoQueue || h.d[i] < h.d[w])) w = i;
+    size_t want = w;
+    if (w != kNoQueue && h.d[w] < now) {
+      for (size_t i = 0; i < w; ++i)
+        if (h.d[i] != kNoDeadline && h.d[i] >= now && (want == w || h.d[i] < h.d[want])) want = i;
+    }
+    ASSERT_EQ(pick_edf(h, n, now), want) << "round " << round;
+  }
+}
+
+}  // namespace
+}  // namespace edf
