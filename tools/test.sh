@@ -14,6 +14,9 @@ export GTEST_OUTPUT="xml:$PWD/$results/"
 export PYTEST_ADDOPTS="--junitxml=$PWD/$results/integration.xml ${PYTEST_ADDOPTS:-}"
 status=0
 meson test -C "$BUILD_DIR" --print-errorlogs --num-processes 1 || status=$?
+# A clang ASan + UBSan build: unit tests and part of the integration suite under the sanitizers,
+# then each libFuzzer target for FUZZ_SECONDS (default 60). SANITIZE=0 skips it. docs/robustness.md
+if [ "${SANITIZE:-1}" != 0 ]; then bash tools/sanitize.sh "$results" || status=1; fi
 python3 - "$results" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 total = failed = skipped = 0
