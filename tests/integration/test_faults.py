@@ -1,0 +1,141 @@
+"""Faults: mempool exhaustion, a signal under overload with a tiny pool, and an output link that
+goes down and comes back (a TX stall). Each run must keep exact accounting, return every mbuf and
+exit on time; see docs/robustness.md for what edfpipe does in each case.
+
+SIGINT/SIGTERM under full load with a sink that takes everything are in test_shutdown.py.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+
+import edfit
+
+
+def test_mempool_exhaustion_counts_and_recovers(edfpipe, make_pcap):
+    # 1024 mbufs, a slow EDF stage (spin 5 us a packet) and a file read as fast as RX polls: the
+    # rings hold the whole pool, RX runs dry and net_pcap counts each frame it could not place as
+    # rx_nombuf (the frame is lost before edfpipe sees it). As EDF frees mbufs, RX gets them back.
+    pcap, manifest = make_pcap("--count", 4000, "--seed", 5)
+    out = f"{edfpipe.workdir}/exhaust_out.pcap"
+    res = edfpipe.run([f"net_pcap0,rx_pcap={pcap},tx_pcap={out}"],
+                      ["--mbufs", "1024", "--processing", "spin", "--spin-base-ns", "5000", "--spin-per-byte-ns", "0",
+                       "--idle-exit", edfit.IDLE_EXIT_MS], timeout=60)
+    assert res.rc == 0, res.describe()
+    st = res.stats
+    edfit.check_accounting(st, "tiny pool")
+    assert "less than the" in res.stdout + res.stderr, "no start-up warning about the small pool"
+    port = st["ports"][0]
+    assert port["rx_nombuf"] > 0, f"the pool never ran dry: {port}"
+    # Every frame of the file is either received by edfpipe or counted by the NIC as rx_nombuf.
+    assert st["rx"] + port["rx_nombuf"] == manifest["valid"], (st["rx"], port)
+    # Recovery: far more packets went through than the pool holds, and all of them left.
+    assert st["tx"] == st["rx"] > 2 * 1024, st["tx"]
+    assert st["mempools"][0]["size"] == 1024
+    frames = edfit.read_pcap(out)
+    seqs = [edfit.parse_udp(f).seq for f in frames]
+    assert len(seqs) == len(set(seqs)) == st["tx"], "a frame left twice"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_signal_under_overload_with_tiny_pool(edfpipe, make_pcap, sig):
+    # Overload (spin makes EDF the bottleneck, the input is replayed forever) with a pool small
+    # enough that RX runs dry: the signal must still end the run within the drain bound, and what
+    # the drain could not send is counted as shutdown drops with every mbuf back.
+    pcap, _ = make_pcap("--count", 400, "--malformed-every", 10, "--seed", 31)
+    vdevs = [f"net_pcap0,rx_pcap={pcap},infinite_rx=1", "net_null0"]
+    args = ["--portmask", "0x1", "--set", "port 0.tx_port=1", "--mbufs", "2047", "--processing", "spin",
+            "--spin-base-ns", "20000", "--drain-ms", "200"]
+    res = edfpipe.run(vdevs, args, timeout=30, send_signal=sig, ready_text="edfpipe: lcore", signal_delay=1.0)
+    assert res.rc == 0, res.describe()
+    edfit.check_accounting(res.stats, f"{sig.name} under overload")
+    assert res.extra["after_signal_s"] <= 3.0, f"exit took {res.extra['after_signal_s']:.2f} s"
+    st = res.stats
+    assert st["tx"] > 0
+    assert st["drops_by_reason"]["shutdown"] + st["drops_by_reason"]["rx_ring_full"] > 0, st["drops_by_reason"]
+    hi = edfit.by_class(st)["high"]
+    assert hi["tx"] > 0
+
+
+# ---------------------------------------------------------------- link down / up (TX stall)
+
+NETNS = f"edfrob{os.getpid()}"
+TAP = "edfrob0"
+
+
+def _ip(*args, check=True):
+    return subprocess.run(["ip", "netns", "exec", NETNS, "ip", *args], capture_output=True, text=True,
+                          check=check, timeout=10)
+
+
+@pytest.fixture(scope="module")
+def netns():
+    if os.geteuid() != 0 or not shutil.which("ip"):
+        pytest.skip("needs root and iproute2 to create a network namespace")
+    subprocess.run(["ip", "netns", "add", NETNS], check=True, capture_output=True)
+    try:
+        yield NETNS
+    finally:
+        subprocess.run(["ip", "netns", "del", NETNS], capture_output=True)
+
+
+class NetnsEdfpipe(edfit.Edfpipe):
+    """Runs edfpipe inside a network namespace, so its net_tap interface lives there."""
+
+    def command(self, vdevs, args, prefix, stats_path=None):
+        return ["ip", "netns", "exec", NETNS, *super().command(vdevs, args, prefix, stats_path)]
+
+
+def _toggle_link(events, stop):
+    # Wait for edfpipe's tap interface, let traffic flow 1.5 s, take the link down for 1.5 s.
+    deadline = time.monotonic() + 20
+    while _ip("link", "show", TAP, check=False).returncode != 0:
+        if stop.is_set() or time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
+    time.sleep(1.5)
+    _ip("link", "set", TAP, "down")
+    events.append(("down", time.monotonic()))
+    time.sleep(1.5)
+    _ip("link", "set", TAP, "up")
+    events.append(("up", time.monotonic()))
+
+
+def test_tx_link_down_and_up(edfpipe, netns, make_pcap):
+    # Port 1 is a net_tap whose kernel interface we take down and up. While it is down the tap
+    # refuses every packet: TX retries for tx_retry_us, then counts tx_failed; EDF's rings to the
+    # port fill (tx_ring_full). The lcore must not hang, and TX must resume when the link is up.
+    # (Port 1 is also polled: net_tap needs as many RX queues as TX queues; the kernel's own
+    # frames on it are counted as not_ipv4.)
+    pcap, _ = make_pcap("--count", 400, "--seed", 9)
+    runner = NetnsEdfpipe(edfpipe.binary, edfpipe.mode, edfpipe.workdir)
+    events, stop = [], threading.Event()
+    t = threading.Thread(target=_toggle_link, args=(events, stop), daemon=True)
+    t.start()
+    try:
+        res = runner.run([f"net_pcap0,rx_pcap={pcap},infinite_rx=1", f"net_tap0,iface={TAP}"],
+                         ["--portmask", "0x3", "--set", "port 0.tx_port=1", "--duration", "6", "--stats-period", "1"],
+                         timeout=40)
+    finally:
+        stop.set()
+        t.join(timeout=20)
+    assert [e for e, _ in events] == ["down", "up"], f"link was not toggled: {events}\n{res.describe()}"
+    assert res.rc == 0, res.describe()
+    st = res.stats
+    edfit.check_accounting(st, "link down/up")
+    assert st["drops_by_reason"]["tx_failed"] > 0, f"no TX drop counted while the link was down: {st['drops_by_reason']}"
+    tap = next(p for p in st["ports"] if p["port"] == 1)
+    assert tap["oerrors"] > 0, tap
+    parse_drops = {r: n for r, n in st["drops_by_reason"].items() if n and r in edfit.PARSE_REASONS}
+    assert set(parse_drops) <= {"not_ipv4"}, parse_drops
+    # Per-second totals: TX moved before the link went down and again after it came up.
+    totals = [tuple(map(int, m)) for m in re.findall(r"total: rx (\d+)\s+tx (\d+)\s+drops (\d+)", res.stdout)]
+    assert len(totals) >= 5, res.stdout
+    tx = [t[1] for t in totals]
+    assert tx[0] > 0, "nothing sent before the link went down"
+    assert tx[-1] - tx[-3] > 1000, f"TX did not resume after the link came up: tx per second {tx}"
