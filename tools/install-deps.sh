@@ -5,7 +5,8 @@ set -euo pipefail
 PKGS=(g++ meson ninja-build pkg-config dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev
       libgtest-dev libbenchmark-dev python3 python3-pytest python3-pyelftools procps util-linux
       clang libclang-rt-14-dev  # tools/sanitize.sh: ASan/UBSan build and libFuzzer targets
-      python3-matplotlib)  # python3-matplotlib: tools/loadrun's plots
+      python3-matplotlib   # python3-matplotlib: tools/loadrun's plots
+      prometheus tmux)     # promtool and a prometheus server, tmux: tests/integration/test_telemetry.py
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
