@@ -11,6 +11,7 @@ import signal
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -189,3 +190,23 @@ def test_bad_configuration(edfpipe_bin, tmp_path, name, eal, args, fragments):
     # Nothing started: no lcore got a role, no table, no report.
     assert not re.search(r"edfpipe: lcore \d+:", out), out
     assert "== edfpipe" not in out and not stats.exists(), out
+
+
+def test_soak_short(edfpipe_bin, tmp_path):
+    # tools/soak for 8 s: about 10x overload of best effort; the high class stays inside its 1 ms
+    # budget, memory stays flat, accounting holds and every mbuf comes back.
+    import json
+    import sys
+    report = tmp_path / "soak.json"
+    soak = Path(__file__).resolve().parent.parent.parent / "tools" / "soak"
+    p = subprocess.run([sys.executable, str(soak),
+                        "--edfpipe", edfpipe_bin, "--duration", "8", "--json", str(report)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    r = json.loads(report.read_text())
+    assert len(r["samples"]) >= 6 and not r["problems"], r["problems"]
+    final = r["final"]
+    hi = edfit.by_class(final)["high"]
+    be = edfit.by_class(final)["best_effort"]
+    assert be["rx"] > 5 * be["tx"], "best effort was not overloaded"
+    assert hi["tx"] > 0 and hi["latency_ns"]["p99"] < 1_000_000, hi["latency_ns"]
