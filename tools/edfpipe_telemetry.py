@@ -210,7 +210,8 @@ def _check_value(command, value, c):
         raise NotRunning(f"the process behind {_describe_target(c.file_prefix, c.path)} (pid {c.pid}) does not "
                          f"answer {command}: it is not edfpipe, or edfpipe is still starting")
     if isinstance(value, dict) and value.get("error") == "edfpipe is not running":
-        raise Stopping(f"edfpipe (pid {c.pid}) has stopped its data path and is exiting")
+        raise Stopping(f"edfpipe went away (pid {c.pid}, {_describe_target(c.file_prefix, c.path)}): it has "
+                       f"stopped its data path and is exiting")
 
 
 def edfpipe_snapshot(c: Client) -> dict:
