@@ -148,19 +148,19 @@ def tmux_view(prefix, sock):
     """edftop in a detached 150x40 tmux pane: two screen captures 2 s apart, then q, then the exit code."""
     tmux = teltools.require_program("tmux", "tmux")
     cmd = f"{sys.executable} {teltools.tool('edftop')} --file-prefix {prefix} --interval 0.25; echo EXIT=$?; sleep 30"
+    env = {**os.environ, "TERM": "xterm-256color", "LANG": "C.UTF-8"}  # the sparklines are UTF-8
     subprocess.run([tmux, "-L", sock, "-f", "/dev/null", "new-session", "-d", "-s", "top", "-x", "150", "-y", "40",
-                    cmd], check=True, capture_output=True, timeout=10,
-                   env={**os.environ, "TERM": "xterm-256color", "LANG": "C.UTF-8"})
+                    cmd], check=True, capture_output=True, timeout=10, env=env)
 
     def capture():
         return subprocess.run([tmux, "-L", sock, "capture-pane", "-p", "-t", "top"], capture_output=True,
-                              text=True, timeout=10).stdout
+                              text=True, timeout=10, env=env).stdout
 
     time.sleep(2.0)
     first = capture()
     time.sleep(1.5)
     second = capture()
-    subprocess.run([tmux, "-L", sock, "send-keys", "-t", "top", "q"], capture_output=True, timeout=10)
+    subprocess.run([tmux, "-L", sock, "send-keys", "-t", "top", "q"], capture_output=True, timeout=10, env=env)
     after = ""
     for _ in range(50):
         time.sleep(0.1)
