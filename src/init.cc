@@ -39,11 +39,12 @@ std::string resolve_lcore(int32_t id, unsigned first_worker, const char* role, u
   return {};
 }
 
-int init_logtype() {
+uint32_t init_logtype() {
   static const int t = rte_log_register_type_and_pick_level("edfpipe.init", RTE_LOG_INFO);
-  return t >= 0 ? t : RTE_LOGTYPE_USER1;
+  return t >= 0 ? static_cast<uint32_t>(t) : RTE_LOGTYPE_USER1;
 }
-#define INIT_LOG(level, fmt, ...) rte_log(RTE_LOG_##level, init_logtype(), "edfpipe: " fmt "\n", ##__VA_ARGS__)
+#define INIT_LOG(level, fmt, ...) \
+  rte_log(RTE_LOG_##level, init_logtype(), "edfpipe: " fmt "\n" __VA_OPT__(, ) __VA_ARGS__)
 
 LcoreStats* new_stats(unsigned socket) {
   void* mem = rte_zmalloc_socket("edfpipe_stats", sizeof(LcoreStats), RTE_CACHE_LINE_SIZE,
@@ -271,9 +272,19 @@ std::string init_app(AppContext& app) {
                  info.driver_name, n_rxq);
       }
     }
-    if (int rc = rte_eth_dev_configure(p, n_rxq, 1, &conf); rc != 0)
-      return "port " + std::to_string(p) + ": rte_eth_dev_configure(rxq=" + std::to_string(n_rxq) +
-             ", txq=1) failed: " + dpdk_error(rc);
+    // Some drivers (net_tap) refuse a port without RX queues: a TX-only port then gets one RX
+    // queue that is set up and never polled.
+    uint16_t n_rxq_cfg = n_rxq;
+    int rc_cfg = rte_eth_dev_configure(p, n_rxq, 1, &conf);
+    if (rc_cfg != 0 && n_rxq == 0) {
+      n_rxq_cfg = 1;
+      rc_cfg = rte_eth_dev_configure(p, 1, 1, &conf);
+      if (rc_cfg == 0)
+        INIT_LOG(INFO, "port %u (%s) needs an RX queue: TX-only, it gets one that is never polled", p, info.driver_name);
+    }
+    if (rc_cfg != 0)
+      return "port " + std::to_string(p) + ": rte_eth_dev_configure(rxq=" + std::to_string(n_rxq_cfg) +
+             ", txq=1) failed: " + dpdk_error(rc_cfg);
     uint16_t rxd = pc.rxd, txd = pc.txd;
     if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(p, &rxd, &txd); rc != 0)
       return "port " + std::to_string(p) + ": cannot adjust descriptor counts: " + dpdk_error(rc);
@@ -284,6 +295,11 @@ std::string init_app(AppContext& app) {
         INIT_LOG(WARNING, "port %u is on socket %d but RX queue %u is polled from socket %u", p, port_socket, q, s);
       if (int rc = rte_eth_rx_queue_setup(p, q, rxd, s, nullptr, pool_of_socket[s]); rc != 0)
         return "port " + std::to_string(p) + " RX queue " + std::to_string(q) + ": setup failed: " + dpdk_error(rc);
+    }
+    if (n_rxq_cfg > n_rxq) {
+      rte_mempool* mp = app.pools.front();
+      if (int rc = rte_eth_rx_queue_setup(p, 0, rxd, static_cast<unsigned>(mp->socket_id), nullptr, mp); rc != 0)
+        return "port " + std::to_string(p) + " unpolled RX queue 0: setup failed: " + dpdk_error(rc);
     }
     if (int rc = rte_eth_tx_queue_setup(p, 0, txd, static_cast<unsigned>(tx_socket), nullptr); rc != 0)
       return "port " + std::to_string(p) + " TX queue 0: setup failed: " + dpdk_error(rc);

@@ -34,9 +34,9 @@ int fail(const std::vector<std::string>& errs) {
   return EXIT_FAILURE;
 }
 
-int logtype = RTE_LOGTYPE_USER1;
+uint32_t logtype = RTE_LOGTYPE_USER1;  // edfpipe.main once registered
 
-#define EDF_LOG(level, fmt, ...) rte_log(RTE_LOG_##level, logtype, "edfpipe: " fmt "\n", ##__VA_ARGS__)
+#define EDF_LOG(level, fmt, ...) rte_log(RTE_LOG_##level, logtype, "edfpipe: " fmt "\n" __VA_OPT__(, ) __VA_ARGS__)
 
 // Runs until a signal, --duration, --idle-exit or the shell's quit; prints the live table every
 // stats period; with a shell, waits on its input instead of sleeping.
@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
   }
 
   if (rte_eal_init(eal_argc, argv) < 0) return fail({std::string("EAL initialisation failed: ") + rte_strerror(rte_errno)});
-  if (int t = rte_log_register_type_and_pick_level("edfpipe.main", RTE_LOG_INFO); t >= 0) logtype = t;
+  if (int t = rte_log_register_type_and_pick_level("edfpipe.main", RTE_LOG_INFO); t >= 0) logtype = static_cast<uint32_t>(t);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   // Lets dpdk-dumpcap / dpdk-pdump (secondary processes) capture our ports. Needs the shared

@@ -8,9 +8,11 @@
 #include <cmdline_socket.h>
 #include <poll.h>
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdio>
 #include <fstream>
@@ -328,6 +330,44 @@ Inst<6> cmd_set_rate_off_inst = {
     {&sro_tok0.hdr, &sro_tok1.hdr, &sro_tok2.hdr,
      &sro_tok3.hdr, &sro_tok4.hdr, nullptr}};
 
+// ---------------------------------------------------------------- set port link
+
+struct SetLinkResult {
+  cmdline_fixed_string_t set;
+  cmdline_fixed_string_t port;
+  uint16_t id;
+  cmdline_fixed_string_t link;
+  cmdline_fixed_string_t state;
+};
+
+void cmd_set_link(void* parsed, cmdline*, void*) {
+  auto* r = static_cast<SetLinkResult*>(parsed);
+  const AppContext& app = *g_shell->app;
+  if (std::find(app.ports.begin(), app.ports.end(), r->id) == app.ports.end()) {
+    out("error: port " + std::to_string(r->id) + " is not in use\n");
+    return;
+  }
+  // A link taken down makes the port refuse packets: TX retries them for tx_retry_us, then counts
+  // them as tx_failed, and the class rings fill behind (tx_ring_full). Not every driver can.
+  const bool up = std::string(r->state) == "up";
+  const int rc = up ? rte_eth_dev_set_link_up(r->id) : rte_eth_dev_set_link_down(r->id);
+  if (rc != 0) {
+    out("error: port " + std::to_string(r->id) + ": set link " + r->state + ": " + rte_strerror(-rc) + "\n");
+    return;
+  }
+  out("ok: port " + std::to_string(r->id) + " link " + r->state + "\n");
+}
+
+cmdline_parse_token_string_t sl_tok0 = TOKEN_STRING_INITIALIZER(SetLinkResult, set, "set");
+cmdline_parse_token_string_t sl_tok1 = TOKEN_STRING_INITIALIZER(SetLinkResult, port, "port");
+cmdline_parse_token_num_t sl_tok2 = TOKEN_NUM_INITIALIZER(SetLinkResult, id, RTE_UINT16);
+cmdline_parse_token_string_t sl_tok3 = TOKEN_STRING_INITIALIZER(SetLinkResult, link, "link");
+cmdline_parse_token_string_t sl_tok4 = TOKEN_STRING_INITIALIZER(SetLinkResult, state, "up#down");
+Inst<6> cmd_set_link_inst = {
+    cmd_set_link, nullptr, "set port <id> link up|down: bring a port's link up or down (where the driver can)",
+    {&sl_tok0.hdr, &sl_tok1.hdr, &sl_tok2.hdr,
+     &sl_tok3.hdr, &sl_tok4.hdr, nullptr}};
+
 // ---------------------------------------------------------------- set processing
 
 struct SetFwdResult {
@@ -409,6 +449,7 @@ void cmd_word(void* parsed, cmdline* cl, void*) {
         "  show stats|classes|queues|lcores|config     show port <id>\n"
         "  set class <name> quantum <bytes>             set class <name> budget <us>\n"
         "  set class <name> expired deliver|drop        set port <id> rate <bits/s>|off\n"
+        "  set port <id> link up|down\n"
         "  set processing fwd                           set processing spin <base_ns> <per_byte_ns>\n"
         "  clear stats    stop    start    save config <file>    sleep <ms>    quit\n");
   }
@@ -480,7 +521,7 @@ cmdline_parse_inst_t* as_inst(Inst<N>& i) {
 cmdline_parse_ctx_t g_ctx[] = {
     as_inst(cmd_show_inst),     as_inst(cmd_show_port_inst), as_inst(cmd_set_class_num_inst),
     as_inst(cmd_set_class_expired_inst), as_inst(cmd_set_rate_inst), as_inst(cmd_set_rate_off_inst),
-    as_inst(cmd_set_fwd_inst),  as_inst(cmd_set_spin_inst),  as_inst(cmd_word_inst),
+    as_inst(cmd_set_link_inst), as_inst(cmd_set_fwd_inst),  as_inst(cmd_set_spin_inst),  as_inst(cmd_word_inst),
     as_inst(cmd_clear_inst),    as_inst(cmd_save_inst),      as_inst(cmd_sleep_inst),
     nullptr,
 };

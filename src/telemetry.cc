@@ -28,6 +28,7 @@ int not_running(rte_tel_data* d) {
 }
 
 int cmd_stats(const char*, const char*, rte_tel_data* d) {
+  std::lock_guard<std::mutex> guard(g_profile_lock);  // also keeps teardown out while we read
   AppContext* app = g_app.load(std::memory_order_acquire);
   if (!app) return not_running(d);
   const Snapshot s = take_snapshot(*app);
@@ -43,10 +44,10 @@ int cmd_stats(const char*, const char*, rte_tel_data* d) {
 }
 
 int cmd_classes(const char*, const char*, rte_tel_data* d) {
+  std::lock_guard<std::mutex> guard(g_profile_lock);  // also keeps teardown out while we read
   AppContext* app = g_app.load(std::memory_order_acquire);
   if (!app) return not_running(d);
   const Snapshot s = take_snapshot(*app);
-  std::lock_guard<std::mutex> g(g_profile_lock);
   rte_tel_data_start_dict(d);
   for (size_t c = 0; c < app->n_classes; ++c) {
     const ClassConfig& k = app->profile.classes[c];
@@ -76,18 +77,16 @@ int cmd_classes(const char*, const char*, rte_tel_data* d) {
 }
 
 int cmd_latency(const char*, const char* params, rte_tel_data* d) {
+  std::lock_guard<std::mutex> guard(g_profile_lock);  // also keeps teardown out while we read
   AppContext* app = g_app.load(std::memory_order_acquire);
   if (!app) return not_running(d);
   const std::string want = params ? params : "";
   size_t c = 0;
-  {
-    std::lock_guard<std::mutex> g(g_profile_lock);
-    while (c < app->n_classes && app->profile.classes[c].name != want) ++c;
-  }
+  while (c < app->n_classes && app->profile.classes[c].name != want) ++c;
   if (c == app->n_classes) {
     rte_tel_data_start_dict(d);
-    const std::string err = "unknown class '" + want + "': give a class name, e.g. /edfpipe/latency," +
-                            app->profile.classes[0].name;
+    const std::string err = (want.empty() ? std::string("no class given") : "unknown class '" + want + "'") +
+                            ": give a class name, e.g. /edfpipe/latency," + app->profile.classes[0].name;
     rte_tel_data_add_dict_string(d, "error", err.c_str());
     return 0;
   }
@@ -143,6 +142,7 @@ int cmd_latency(const char*, const char* params, rte_tel_data* d) {
 }
 
 int cmd_queues(const char*, const char*, rte_tel_data* d) {
+  std::lock_guard<std::mutex> guard(g_profile_lock);  // also keeps teardown out while we read
   AppContext* app = g_app.load(std::memory_order_acquire);
   if (!app) return not_running(d);
   rte_tel_data_start_dict(d);
@@ -170,6 +170,7 @@ int cmd_queues(const char*, const char*, rte_tel_data* d) {
 }
 
 int cmd_lcores(const char*, const char*, rte_tel_data* d) {
+  std::lock_guard<std::mutex> guard(g_profile_lock);  // also keeps teardown out while we read
   AppContext* app = g_app.load(std::memory_order_acquire);
   if (!app) return not_running(d);
   rte_tel_data_start_dict(d);
@@ -190,7 +191,7 @@ int cmd_lcores(const char*, const char*, rte_tel_data* d) {
     add_u64(e, "loops", counter_read(st.loops));
     add_u64(e, "busy_cycles", busy);
     add_u64(e, "total_cycles", total);
-    add_u64(e, "busy_permille", total ? busy * 1000 / total : 0);
+    add_u64(e, "busy_permille", total ? static_cast<uint64_t>(1000.0 * static_cast<double>(busy) / static_cast<double>(total)) : 0);
     add_u64(e, "packets", work);
     add_u64(e, "busy_cycles_per_packet", work ? busy / work : 0);
     rte_tel_data_add_dict_container(d, std::to_string(lc->lcore_id).c_str(), e, 0);
@@ -199,13 +200,10 @@ int cmd_lcores(const char*, const char*, rte_tel_data* d) {
 }
 
 int cmd_config(const char*, const char*, rte_tel_data* d) {
+  std::lock_guard<std::mutex> guard(g_profile_lock);  // also keeps teardown out while we read
   AppContext* app = g_app.load(std::memory_order_acquire);
   if (!app) return not_running(d);
-  std::string text;
-  {
-    std::lock_guard<std::mutex> g(g_profile_lock);
-    text = profile_to_ini(app->profile);
-  }
+  const std::string text = profile_to_ini(app->profile);
   // One container per INI section, `key: value` strings inside.
   rte_tel_data_start_dict(d);
   std::istringstream in(text);
@@ -258,6 +256,10 @@ void telemetry_attach(AppContext& app) {
   rte_telemetry_register_cmd("/edfpipe/config", cmd_config, "The running profile, by section. No parameters");
 }
 
-void telemetry_detach() { g_app.store(nullptr, std::memory_order_release); }
+void telemetry_detach() {
+  // Under the lock: a command already running finishes before teardown goes on.
+  std::lock_guard<std::mutex> guard(g_profile_lock);
+  g_app.store(nullptr, std::memory_order_release);
+}
 
 }  // namespace edf

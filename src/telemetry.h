@@ -3,8 +3,9 @@
 //
 // Callbacks run on DPDK's telemetry thread. They only read: per-lcore counters with relaxed
 // loads (single-writer, never torn, edf/counter.h), ring counts, and the profile, which the main
-// lcore changes only under telemetry_lock() (the shell's `set` commands). No lock touches the data
-// path. Control path only.
+// lcore changes only under telemetry_lock() (the shell's `set` commands). Every command runs under
+// that lock, so telemetry_detach() (which takes it) waits for a command in progress before
+// teardown. No lock touches the data path. Control path only.
 #pragma once
 
 #include <mutex>

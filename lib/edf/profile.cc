@@ -370,6 +370,14 @@ std::vector<std::string> validate_profile(const Profile& p) {
                          " overlaps " + range_text(a.udp_dst_ports[y]));
   }
   if (n_defaults > 1) errs.push_back("more than one class has default = yes: " + defaults);
+  // A class with no rule that is not the default can never receive a packet: most likely a
+  // misspelt name in --set 'class NAME.KEY=...' that created a new class.
+  for (size_t i = 0; i < p.classes.size() && n_defaults <= 1; ++i) {
+    const ClassConfig& k = p.classes[i];
+    if (k.udp_dst_ports.empty() && k.dscp.empty() && i != p.default_class())
+      errs.push_back("[class " + k.name + "] has no udp_dst_ports, no dscp and is not the default class: no " +
+                     "packet can reach it (a misspelt class name?)");
+  }
   for (size_t i = 0; i < p.udp_port_map.size(); ++i)
     for (size_t j = i + 1; j < p.udp_port_map.size(); ++j) {
       const PortRange a{p.udp_port_map[i].in_first, p.udp_port_map[i].in_last};

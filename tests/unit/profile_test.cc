@@ -298,8 +298,18 @@ TEST(Profile, TooManyClasses) {
   expect_rejected(text, {"test.ini:18", "[class c8]", "budget_us = 1000", "too many classes", "8"});
   // Eight is fine.
   std::string eight;
-  for (int i = 0; i < 8; ++i) eight += "[class c" + std::to_string(i) + "]\nbudget_us = 1000\n";
+  for (int i = 0; i < 8; ++i)
+    eight += "[class c" + std::to_string(i) + "]\nbudget_us = 1000\nudp_dst_ports = " + std::to_string(1000 + i) + "\n";
   EXPECT_EQ(load_ok(eight).classes.size(), 8u);
+}
+
+TEST(Profile, UnreachableClassIsRefused) {
+  // A class with no rule that is not the default receives nothing: a misspelt --set name, usually.
+  expect_rejected("[class a]\nbudget_us = 100\nudp_dst_ports = 80\n[class b]\nbudget_us = 100\n"
+                  "[class c]\nbudget_us = 100\ndefault = yes\n",
+                  {"test.ini", "[class b]", "no packet can reach it"});
+  // The last class is the default when none says so: it needs no rule.
+  EXPECT_EQ(load_ok("[class a]\nbudget_us = 100\nudp_dst_ports = 80\n[class b]\nbudget_us = 100\n").default_class(), 1u);
 }
 
 TEST(Profile, BadClassName) {
