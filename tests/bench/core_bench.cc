@@ -76,7 +76,7 @@ void BM_ParseClassify(benchmark::State& state) {
     benchmark::DoNotOptimize(cls.data());
     benchmark::ClobberMemory();
   }
-  set_packets(state, state.iterations() * kBurst);
+  set_packets(state, static_cast<uint64_t>(state.iterations()) * kBurst);
 }
 BENCHMARK(BM_ParseClassify);
 
@@ -176,7 +176,7 @@ void BM_HistogramRecord(benchmark::State& state) {
     pos = (pos + kBurst) % kValues;
   }
   benchmark::DoNotOptimize(h->count());
-  set_packets(state, state.iterations() * kBurst);
+  set_packets(state, static_cast<uint64_t>(state.iterations()) * kBurst);
 }
 BENCHMARK(BM_HistogramRecord);
 
@@ -195,9 +195,9 @@ void BM_PortMapRewrite(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
   benchmark::DoNotOptimize(changed);
-  set_packets(state, state.iterations() * kBurst);
+  set_packets(state, static_cast<uint64_t>(state.iterations()) * kBurst);
   state.counters["rewritten"] = benchmark::Counter(static_cast<double>(changed) /
-                                                   static_cast<double>(state.iterations() * kBurst));
+                                                   static_cast<double>(static_cast<uint64_t>(state.iterations()) * kBurst));
 }
 BENCHMARK(BM_PortMapRewrite);
 
