@@ -328,6 +328,8 @@ int lcore_main(void* arg) {
   uint64_t prev = rte_rdtsc();
   bool prev_busy = false;
   uint64_t iteration = 0;
+  uint64_t last_config_check = prev;
+  const uint64_t config_check_tsc = app.tsc_hz / 1000;
 
   while (true) {
     const Phase phase = app.phase.load(std::memory_order_acquire);
@@ -338,7 +340,12 @@ int lcore_main(void* arg) {
     if (prev_busy) counter_add(st.busy_cycles, now - prev);
     counter_add(st.loops, 1);
     prev = now;
-    if ((++iteration & (kConfigCheckLoops - 1)) == 0) runtime_poll(lc);
+    // A new configuration is looked for every 64 iterations, or after 1 ms when iterations are
+    // slow (a spin stage), so the shell's changes are acknowledged promptly either way.
+    if ((++iteration & (kConfigCheckLoops - 1)) == 0 || now - last_config_check > config_check_tsc) {
+      runtime_poll(lc);
+      last_config_check = now;
+    }
 
     size_t work = 0;
     if (lc.has_rx) {

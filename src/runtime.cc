@@ -47,21 +47,22 @@ bool wait_for_lcores(const AppContext& app, uint64_t generation, unsigned timeou
 
 }  // namespace
 
-std::string publish_runtime(AppContext& app, RuntimeConfig cfg) {
+PublishResult publish_runtime(AppContext& app, RuntimeConfig cfg) {
   const uint32_t cur = app.runtime_index.load(std::memory_order_relaxed);
   unsigned laggard = 0;
   // Nobody may still be copying the idle half: every lcore must have taken the current one.
   if (!wait_for_lcores(app, app.runtime[cur].generation, 1000, laggard))
-    return "lcore " + std::to_string(laggard) + " has not picked up the previous configuration; nothing changed";
+    return {false, "lcore " + std::to_string(laggard) + " has not picked up the previous configuration yet (a slow "
+                   "spin stage?); nothing changed, try again"};
   const uint32_t next = cur ^ 1u;
   cfg.generation = app.runtime[cur].generation + 1;
   app.runtime[next] = cfg;
   app.runtime_index.store(next, std::memory_order_release);
-  if (app.phase.load(std::memory_order_relaxed) == Phase::kStop) return {};
+  if (app.phase.load(std::memory_order_relaxed) == Phase::kStop) return {true, {}};
   if (!wait_for_lcores(app, cfg.generation, 1000, laggard))
-    return "lcore " + std::to_string(laggard) + " did not acknowledge the new configuration within 1 s (it will "
-           "apply it when it next checks)";
-  return {};
+    return {true, "lcore " + std::to_string(laggard) + " has not acknowledged the change within 1 s; it applies it "
+                  "at its next check"};
+  return {true, {}};
 }
 
 void runtime_poll(LcoreContext& lc) {
@@ -71,15 +72,19 @@ void runtime_poll(LcoreContext& lc) {
   if (pub.generation == lc.rt.generation) return;
   const RuntimeConfig old = lc.rt;
   lc.rt = pub;
+  const bool first = old.generation == 0;
   for (TxPortState& tp : lc.tx_ports) {
-    if (old.generation != 0 && old.quantum_bytes == lc.rt.quantum_bytes && old.rate_bps[tp.port] == lc.rt.rate_bps[tp.port] &&
-        old.rate_burst_bytes[tp.port] == lc.rt.rate_burst_bytes[tp.port])
-      continue;  // keep DRR deficits and tokens when nothing of theirs changed
-    std::array<uint32_t, kMaxClasses> quanta{};
-    const size_t n = tp.drr.size();
-    for (size_t q = 0; q < n; ++q) quanta[q] = n == 1 ? 1 : lc.rt.quantum_bytes[q];  // fifo: one queue
-    tp.drr.set_quanta(std::span<const uint32_t>(quanta.data(), n));
-    tp.bucket.configure(lc.rt.rate_bps[tp.port], lc.rt.rate_burst_bytes[tp.port], app.tsc_hz, rte_rdtsc());
+    // Only what changed is reset: new quanta restart the DRR deficits, a new rate refills the
+    // bucket; anything else keeps both (a refill on every change would let bursts through).
+    if (first || old.quantum_bytes != lc.rt.quantum_bytes) {
+      std::array<uint32_t, kMaxClasses> quanta{};
+      const size_t n = tp.drr.size();
+      for (size_t q = 0; q < n; ++q) quanta[q] = n == 1 ? 1 : lc.rt.quantum_bytes[q];  // fifo: one queue
+      tp.drr.set_quanta(std::span<const uint32_t>(quanta.data(), n));
+    }
+    if (first || old.rate_bps[tp.port] != lc.rt.rate_bps[tp.port] ||
+        old.rate_burst_bytes[tp.port] != lc.rt.rate_burst_bytes[tp.port])
+      tp.bucket.configure(lc.rt.rate_bps[tp.port], lc.rt.rate_burst_bytes[tp.port], app.tsc_hz, rte_rdtsc());
   }
   lc.config_seen.store(lc.rt.generation, std::memory_order_release);
 }

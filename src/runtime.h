@@ -3,7 +3,7 @@
 // Control plane: runtime_from_profile() derives the lcores' view from a validated profile;
 // publish_runtime() writes it into the idle half of the double buffer, flips the index and waits
 // (bounded) until every lcore acknowledged it. Data plane: runtime_poll() is called every
-// kConfigCheckLoops loop iterations; it copies a newer version and applies it (DRR quanta, token
+// kConfigCheckLoops loop iterations or 1 ms, whichever comes first; it copies a newer version and applies it (DRR quanta, token
 // buckets) between bursts, so no packet sees half a configuration. No locks on the data path.
 #pragma once
 
@@ -15,9 +15,15 @@ namespace edf {
 
 [[nodiscard]] RuntimeConfig runtime_from_profile(const AppContext& app, const Profile& p, bool forwarding);
 
-// Returns "" once every lcore runs the new configuration, otherwise why it was not applied.
-// Main lcore only.
-[[nodiscard]] std::string publish_runtime(AppContext& app, RuntimeConfig cfg);
+struct PublishResult {
+  bool published = false;  // the lcores will run it (now, or when they next check)
+  std::string message;     // why not, or a warning when an lcore has not acknowledged it yet
+};
+
+// Publishes `cfg`. Refused (nothing changes) if an lcore has not yet taken the previous version;
+// published with a warning if an lcore does not acknowledge the new one within 1 s (a very slow
+// spin stage). Main lcore only.
+[[nodiscard]] PublishResult publish_runtime(AppContext& app, RuntimeConfig cfg);
 
 // The configuration currently published (main lcore only).
 [[nodiscard]] const RuntimeConfig& current_runtime(const AppContext& app);

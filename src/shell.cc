@@ -18,6 +18,7 @@
 #include <fstream>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "edf/counter.h"
 #include "runtime.h"
@@ -34,7 +35,14 @@ class Shell {
   bool done = false;
   Snapshot baseline;  // `clear stats`: show commands subtract this
   bool has_baseline = false;
+  uint64_t sleep_until_tsc = 0;  // `sleep`: no input is run before this, the control loop goes on
+  std::string pending;           // file/pipe input not run yet (run a line at a time)
+  bool discarding = false;       // inside an over-long line, until its newline
 };
+
+// DPDK's rdline keeps 512 bytes of a line and runs what it kept: longer lines are refused here.
+constexpr size_t kMaxLineBytes = 500;
+constexpr const char* kPrompt = "edfpipe> ";
 
 namespace {
 
@@ -64,28 +72,40 @@ Snapshot view(const Shell& sh) {
   return sh.has_baseline ? diff_snapshot(now, sh.baseline) : now;
 }
 
-// Applies one key to a copy of the running profile; publishes it if valid. Prints the outcome.
-void change(const std::string& section, const std::string& key, const std::string& value) {
+struct Setting {
+  std::string section, key, value;
+};
+
+// Applies settings to a copy of the running profile and publishes it if all are valid; a refused
+// value changes nothing. Prints the outcome.
+void change(const std::vector<Setting>& settings) {
   AppContext& app = *g_shell->app;
   Profile next = app.profile;
-  if (auto why = apply_setting(next, section, key, value)) {
-    out("error: [" + section + "] " + key + " = " + value + ": " + *why + "; nothing changed\n");
-    return;
-  }
+  for (const Setting& st : settings)
+    if (auto why = apply_setting(next, st.section, st.key, st.value)) {
+      out("error: [" + st.section + "] " + st.key + " = " + st.value + ": " + *why + "; nothing changed\n");
+      return;
+    }
   if (auto errs = validate_profile(next); !errs.empty()) {
     for (const std::string& e : errs) out("error: " + e + "; nothing changed\n");
     return;
   }
   const bool forwarding = current_runtime(app).forwarding;
-  if (std::string err = publish_runtime(app, runtime_from_profile(app, next, forwarding)); !err.empty()) {
-    out("error: " + err + "\n");
+  const PublishResult r = publish_runtime(app, runtime_from_profile(app, next, forwarding));
+  if (!r.published) {
+    out("error: " + r.message + "\n");
     return;
   }
   {
     std::lock_guard<std::mutex> g(telemetry_lock());
     app.profile = std::move(next);
   }
-  out("ok: [" + section + "] " + key + " = " + value + "\n");
+  if (!r.message.empty()) out("warning: " + r.message + "\n");
+  for (const Setting& st : settings) out("ok: [" + st.section + "] " + st.key + " = " + st.value + "\n");
+}
+
+void change(const std::string& section, const std::string& key, const std::string& value) {
+  change(std::vector<Setting>{{section, key, value}});
 }
 
 bool class_exists(const std::string& name) {
@@ -395,22 +415,9 @@ struct SetSpinResult {
 
 void cmd_set_spin(void* parsed, cmdline*, void*) {
   auto* r = static_cast<SetSpinResult*>(parsed);
-  // One publish for the three keys: validate them together on one copy.
-  AppContext& app = *g_shell->app;
-  Profile next = app.profile;
-  for (auto [key, value] : {std::pair<const char*, std::string>{"spin_base_ns", std::to_string(r->base_ns)},
-                            {"spin_per_byte_ns", std::to_string(r->per_byte_ns)}}) {
-    if (auto why = apply_setting(next, "pipeline", key, value)) {
-      out("error: [pipeline] " + std::string(key) + " = " + value + ": " + *why + "; nothing changed\n");
-      return;
-    }
-  }
-  {
-    std::lock_guard<std::mutex> g(telemetry_lock());
-    app.profile.pipeline.spin_base_ns = next.pipeline.spin_base_ns;
-    app.profile.pipeline.spin_per_byte_ns = next.pipeline.spin_per_byte_ns;
-  }
-  change("pipeline", "processing", "spin");
+  change({{"pipeline", "spin_base_ns", std::to_string(r->base_ns)},
+          {"pipeline", "spin_per_byte_ns", std::to_string(r->per_byte_ns)},
+          {"pipeline", "processing", "spin"}});
 }
 
 cmdline_parse_token_string_t ss_tok0 = TOKEN_STRING_INITIALIZER(SetSpinResult, set, "set");
@@ -438,10 +445,12 @@ void cmd_word(void* parsed, cmdline* cl, void*) {
   } else if (w == "stop" || w == "start") {
     RuntimeConfig rt = current_runtime(app);
     rt.forwarding = w == "start";
-    if (std::string err = publish_runtime(app, rt); !err.empty()) {
-      out("error: " + err + "\n");
+    const PublishResult r = publish_runtime(app, rt);
+    if (!r.published) {
+      out("error: " + r.message + "\n");
       return;
     }
+    if (!r.message.empty()) out("warning: " + r.message + "\n");
     out(w == "stop" ? "forwarding stopped: arrivals are counted as 'stopped' drops; queued packets still leave\n"
                     : "forwarding started\n");
   } else if (w == "help") {
@@ -503,9 +512,10 @@ struct SleepResult {
 };
 
 void cmd_sleep(void* parsed, cmdline*, void*) {
-  // For scripts (`-i < script`): let traffic flow between commands. Bounded to a minute.
+  // For scripts (`-i < script`): let traffic flow between commands. Bounded to a minute. The
+  // shell only stops reading input; the control loop keeps serving signals and --duration.
   const uint32_t ms = std::min<uint32_t>(static_cast<SleepResult*>(parsed)->ms, 60000);
-  rte_delay_us_sleep(ms * 1000u);
+  g_shell->sleep_until_tsc = rte_rdtsc() + uint64_t{ms} * rte_get_tsc_hz() / 1000;
 }
 
 cmdline_parse_token_string_t sleep_tok0 = TOKEN_STRING_INITIALIZER(SleepResult, sleep, "sleep");
@@ -534,7 +544,7 @@ Shell* shell_start(AppContext& app) {
   sh->tty = isatty(STDIN_FILENO) != 0;
   g_shell = sh;
   // On a terminal: raw mode for completion and editing. From a file or pipe: plain reads.
-  sh->cl = sh->tty ? cmdline_stdin_new(g_ctx, "edfpipe> ") : cmdline_new(g_ctx, "edfpipe> ", STDIN_FILENO, STDOUT_FILENO);
+  sh->cl = sh->tty ? cmdline_stdin_new(g_ctx, kPrompt) : cmdline_new(g_ctx, kPrompt, STDIN_FILENO, STDOUT_FILENO);
   if (!sh->cl) {
     delete sh;
     g_shell = nullptr;
@@ -543,18 +553,69 @@ Shell* shell_start(AppContext& app) {
   return sh;
 }
 
+namespace {
+
+// Runs complete lines of sh->pending, one at a time, until input runs out or a `sleep` starts.
+void run_pending_lines(Shell* sh) {
+  while (!sh->done && rte_rdtsc() >= sh->sleep_until_tsc) {
+    const size_t nl = sh->pending.find('\n');
+    if (nl == std::string::npos) {
+      if (sh->pending.size() > kMaxLineBytes) {  // a line already too long: drop it up to its newline
+        sh->pending.clear();
+        sh->discarding = true;
+      }
+      return;
+    }
+    std::string line = sh->pending.substr(0, nl + 1);
+    sh->pending.erase(0, nl + 1);
+    if (sh->discarding || line.size() > kMaxLineBytes + 1) {
+      sh->discarding = false;
+      out(line.substr(0, 60) + "...\n");  // echo it, as rdline echoes the lines it runs
+      out("error: line longer than " + std::to_string(kMaxLineBytes) + " characters: ignored, nothing changed\n");
+      out(kPrompt);  // rdline never saw the line, so it prints no new prompt
+      continue;
+    }
+    if (cmdline_in(sh->cl, line.data(), static_cast<int>(line.size())) < 0) sh->done = true;
+  }
+}
+
+}  // namespace
+
 bool shell_poll(Shell* sh, int wait_ms) {
   if (sh->done) return false;
+  const uint64_t now = rte_rdtsc();
+  if (now < sh->sleep_until_tsc) {  // `sleep`: wait here in slices, read no input
+    const uint64_t left_ms = (sh->sleep_until_tsc - now) * 1000 / rte_get_tsc_hz();
+    rte_delay_us_sleep(static_cast<unsigned>(std::min<uint64_t>(left_ms + 1, static_cast<uint64_t>(wait_ms)) * 1000));
+    return true;
+  }
+  if (!sh->tty && !sh->pending.empty()) {
+    run_pending_lines(sh);
+    if (sh->done) return false;
+    if (rte_rdtsc() < sh->sleep_until_tsc) return true;
+  }
   pollfd pfd{STDIN_FILENO, POLLIN, 0};
   if (poll(&pfd, 1, wait_ms) <= 0) return true;
-  char buf[256];
+  char buf[512];
   const ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
   if (n <= 0) {  // end of input: a script ran out, or the terminal closed
+    if (!sh->tty && !sh->pending.empty()) {
+      sh->pending += '\n';  // a last line without its newline still runs
+      run_pending_lines(sh);
+      if (!sh->done && rte_rdtsc() < sh->sleep_until_tsc) return true;  // finish the sleep first
+    }
     out("\n");
     sh->done = true;
     return false;
   }
-  cmdline_in(sh->cl, buf, static_cast<int>(n));
+  if (sh->tty) {
+    // A terminal: characters go straight to rdline (editing, completion); Ctrl-D on an empty
+    // line (end of input) or `quit` ends the shell.
+    if (cmdline_in(sh->cl, buf, static_cast<int>(n)) < 0) sh->done = true;
+  } else {
+    sh->pending.append(buf, static_cast<size_t>(n));
+    run_pending_lines(sh);
+  }
   return !sh->done;
 }
 

@@ -79,6 +79,7 @@ Snapshot take_snapshot(const AppContext& app) {
 
 Snapshot diff_snapshot(const Snapshot& now, const Snapshot& base) {
   Snapshot d = now;
+  d.uptime_s = now.uptime_s - base.uptime_s;  // the time the difference covers
   auto sub = [](uint64_t& a, uint64_t b) { a -= std::min(a, b); };
   sub(d.rx, base.rx);
   sub(d.rx_bytes, base.rx_bytes);

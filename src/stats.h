@@ -43,8 +43,8 @@ struct Snapshot {
 
 [[nodiscard]] Snapshot take_snapshot(const AppContext& app);
 
-// now - base, counter by counter (the shell's view after `clear stats`); ring occupancy and
-// uptime are now's.
+// now - base, counter by counter (the shell's view after `clear stats`); uptime is the time
+// between the two; ring occupancy is now's.
 [[nodiscard]] Snapshot diff_snapshot(const Snapshot& now, const Snapshot& base);
 
 // A per-class table, as printed every --stats-period seconds and at exit.

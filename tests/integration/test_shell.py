@@ -21,8 +21,8 @@ sink outside the portmask (TX only). The properties checked do not depend on the
   message; `show config` and /edfpipe/config are the same before and after.
 - `save config` writes what `--dump-profile` reads back as `show config`; end of input and `quit`
   end the run with exit 0 and exact accounting.
-Two xfail tests pin down bugs found while writing these (an over-long line runs cut short; a
-quantum change refills the token buckets).
+Two tests pin down bugs found while writing these, now fixed: an over-long line ran cut short; a
+quantum change refilled the token buckets.
 Windows start 300 ms after a change is acknowledged, long enough for packets received under the
 old configuration (at most a 64-entry ring at 200 us each) to leave.
 """
@@ -548,6 +548,7 @@ def refuse_stop_run(edfpipe, two_equal_classes):
         run["show_started"] = sh.cmd("show stats")
 
         # A 513-character line: longer than the cmdline library's line buffer.
+        run["config_before_long_line"] = sh.cmd("show config")
         run["long_line"] = sh.cmd("set class high quantum" + " " * 486 + "40960")
         run["config_long_line"] = sh.cmd("show config")
 
@@ -644,12 +645,10 @@ def test_stop_start_final_report(refuse_stop_run):
         assert c["drops_by_reason"]["stopped"] == 0, c
 
 
-@pytest.mark.xfail(strict=True, reason="edfpipe runs the first 512 characters of a longer line (DPDK rdline buffer): "
-                                       "see the shell bug report; remove this mark once such lines are refused")
 def test_overlong_line_refused(refuse_stop_run):
     run = refuse_stop_run
     assert_refused(run["long_line"], "a 513-byte `set class high quantum ... 40960`")
-    assert run["config_long_line"] == run["config_good"], "an over-long line changed the profile"
+    assert run["config_long_line"] == run["config_before_long_line"], "an over-long line changed the profile"
 
 
 # ---------------------------------------------------------------- save config; end of input; quit
@@ -726,8 +725,6 @@ def test_quit_ends_the_run_and_nothing_after_it(edfpipe, two_equal_classes):
     edfit.check_accounting(res.stats, "shell: quit")
 
 
-@pytest.mark.xfail(strict=True, reason="a quantum change refills every output port's token bucket (runtime_poll "
-                                       "reconfigures the bucket whenever any quantum changed): see the shell bug report")
 def test_quantum_changes_keep_the_rate_limit(refuse_stop_run):
     run = refuse_stop_run
     for reply in run["quantum_burst"]:
