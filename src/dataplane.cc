@@ -32,6 +32,9 @@ inline void note_hwm(uint64_t& hwm, uint64_t used) {
 // ---------------------------------------------------------------- RX
 
 struct RxQueues {
+  // The arrays are filled by pop() before they are read: no zeroing per poll.
+  RxQueues(LcoreContext& l, bool r, uint64_t t) : lc(l), refill(r), now(t) {}
+
   LcoreContext& lc;
   bool refill;  // false while draining: serve what is staged, poll the NIC no more
   uint64_t now;
@@ -61,14 +64,14 @@ struct RxQueues {
     ++n_popped;
   }
 
-  std::array<rte_mbuf*, kMaxBurst> popped;
-  std::array<uint16_t, kMaxBurst> popped_from;
+  std::array<rte_mbuf*, kMaxBurst> popped;        // NOLINT: left uninitialised on purpose
+  std::array<uint16_t, kMaxBurst> popped_from;    // NOLINT
   size_t n_popped = 0;
 };
 
 size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
   AppContext& app = *lc.app;
-  RxQueues q{lc, running, now, {}, {}, 0};
+  RxQueues q(lc, running, now);
   const size_t n = lc.rx_drr.serve(q, app.fixed.burst);
   if (n == 0) return 0;
   LcoreStats& st = *lc.stats;
