@@ -37,7 +37,7 @@ def ipv4(payload: bytes, proto=17, ihl=5, flags_frag=0, total=None, bad_csum=Fal
     opts = b"\x01" * ((ihl - 5) * 4) if ihl > 5 else b""
     tl = total if total is not None else 20 + len(opts) + len(payload)
     hdr = struct.pack("!BBHHHBBH4s4s", (4 << 4) | ihl, tos, tl, 1, flags_frag, 64, proto, 0,
-                      bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])) + opts
+                      bytes([127, 0, 0, 1]), bytes([127, 0, 0, 2])) + opts
     c = csum(hdr) if ihl >= 5 else 0
     if bad_csum:
         c ^= 0x5A5A
@@ -47,7 +47,7 @@ def ipv4(payload: bytes, proto=17, ihl=5, flags_frag=0, total=None, bad_csum=Fal
 def udp(sport: int, dport: int, payload: bytes, udp_len=None) -> bytes:
     ln = udp_len if udp_len is not None else 8 + len(payload)
     hdr = struct.pack("!HHHH", sport, dport, ln, 0)
-    pseudo = bytes([10, 0, 0, 1, 10, 0, 0, 2, 0, 17]) + struct.pack("!H", 8 + len(payload))
+    pseudo = bytes([127, 0, 0, 1, 127, 0, 0, 2, 0, 17]) + struct.pack("!H", 8 + len(payload))
     c = csum(pseudo + hdr + payload) or 0xFFFF
     return hdr[:6] + struct.pack("!H", c) + payload
 
@@ -72,7 +72,7 @@ def malformed_frame(kind: str, seq: int) -> bytes:
     if kind == "runt":
         return ETH_DST + ETH_SRC[:4]
     if kind == "not_ipv4":  # ARP request
-        return eth(0x0806, bytes.fromhex("0001080006040001") + ETH_SRC + bytes([10, 0, 0, 1]) + bytes(6) + bytes([10, 0, 0, 2]))
+        return eth(0x0806, bytes.fromhex("0001080006040001") + ETH_SRC + bytes([127, 0, 0, 1]) + bytes(6) + bytes([127, 0, 0, 2]))
     if kind == "bad_ipv4_header":  # IHL 4
         f = bytearray(eth(0x0800, ipv4(good_udp)))
         f[14] = (4 << 4) | 4

@@ -23,8 +23,8 @@ import sys
 MAGIC = b"EDFP"
 ETH_DST = bytes.fromhex("020000000002")
 ETH_SRC = bytes.fromhex("020000000001")
-SRC_IP = bytes([10, 0, 0, 1])
-DST_IP = bytes([10, 0, 0, 2])
+SRC_IP = bytes([127, 0, 0, 1])
+DST_IP = bytes([127, 0, 0, 2])
 # The built-in profile's classes by UDP destination port (best_effort: any other port).
 CLASS_OF_PORT = {8080: "high", 8081: "high", 8082: "medium", 8083: "medium", 8084: "low", 8085: "low"}
 

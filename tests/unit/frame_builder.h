@@ -21,8 +21,8 @@ struct FrameSpec {
   uint8_t dscp = 0;
   uint16_t frag = 0;                  // flags + fragment offset, host order
   uint8_t protocol = 17;
-  uint32_t src_ip = 0x0a000001;       // 10.0.0.1
-  uint32_t dst_ip = 0x0a000002;       // 10.0.0.2
+  uint32_t src_ip = 0x7f000001;       // 127.0.0.1
+  uint32_t dst_ip = 0x7f000002;       // 127.0.0.2
   uint16_t src_port = 40000;
   uint16_t dst_port = 8080;
   size_t payload_len = 18;

@@ -330,8 +330,8 @@ void write_frame(rte_mbuf* m, const FlowConfig& f, uint8_t cls, uint32_t len, ui
   ip->time_to_live = 64;
   ip->next_proto_id = IPPROTO_UDP;
   ip->hdr_checksum = 0;
-  ip->src_addr = rte_cpu_to_be_32(0x0a000001);
-  ip->dst_addr = rte_cpu_to_be_32(0x0a000002);
+  ip->src_addr = rte_cpu_to_be_32(0x7f000001);
+  ip->dst_addr = rte_cpu_to_be_32(0x7f000002);
   ip->hdr_checksum = rte_ipv4_cksum(ip);
   auto* udp = reinterpret_cast<rte_udp_hdr*>(p + 34);
   udp->src_port = rte_cpu_to_be_16(static_cast<uint16_t>(10000 + cls));
