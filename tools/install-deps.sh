@@ -6,7 +6,8 @@ PKGS=(g++ meson ninja-build pkg-config dpdk dpdk-dev libdpdk-dev libnuma-dev lib
       libgtest-dev libbenchmark-dev python3 python3-pytest python3-pyelftools procps util-linux
       clang libclang-rt-14-dev  # tools/sanitize.sh: ASan/UBSan build and libFuzzer targets
       python3-matplotlib   # python3-matplotlib: tools/loadrun's plots
-      prometheus tmux)     # promtool and a prometheus server, tmux: tests/integration/test_telemetry.py
+      prometheus tmux      # promtool and a prometheus server, tmux: tests/integration/test_telemetry.py
+      iproute2)            # ip netns: the net_tap link fault test
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

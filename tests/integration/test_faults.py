@@ -76,8 +76,9 @@ def _ip(*args, check=True):
 
 @pytest.fixture(scope="module")
 def netns():
-    if os.geteuid() != 0 or not shutil.which("ip"):
-        pytest.skip("needs root and iproute2 to create a network namespace")
+    # Root and iproute2 are what tools/test.sh provides; without them this must fail, not skip.
+    assert os.geteuid() == 0, "the net_tap fault test needs root to create a network namespace"
+    assert shutil.which("ip"), "the net_tap fault test needs iproute2 (tools/install-deps.sh installs it)"
     subprocess.run(["ip", "netns", "add", NETNS], check=True, capture_output=True)
     try:
         yield NETNS
