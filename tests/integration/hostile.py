@@ -19,6 +19,11 @@ import argparse
 import json
 import struct
 import sys
+from pathlib import Path
+
+# The Internet checksum of tools/edfpcap.py, which writes the rest of the project's test traffic.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+from edfpcap import csum  # noqa: E402
 
 MAGIC = b"EDFP"
 ETH_DST = bytes.fromhex("020000000002")
@@ -27,15 +32,6 @@ SRC_IP = bytes([127, 0, 0, 1])
 DST_IP = bytes([127, 0, 0, 2])
 # The built-in profile's classes by UDP destination port (best_effort: any other port).
 CLASS_OF_PORT = {8080: "high", 8081: "high", 8082: "medium", 8083: "medium", 8084: "low", 8085: "low"}
-
-
-def csum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
 
 
 def eth(ethertype: int, body: bytes, tags=()) -> bytes:
