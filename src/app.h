@@ -76,6 +76,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreStats {
   // Ring high-water marks, packets, kept by the ring's producer after each enqueue burst.
   std::array<uint64_t, kMaxClasses> edf_ring_hwm;                          // RX lcores
   std::array<std::array<uint64_t, kMaxClasses>, kMaxPorts> tx_ring_hwm;   // EDF lcore
+  std::array<uint64_t, kMaxPorts> tx_stalls;  // TX lcore: times a port went kNormal -> kStalled
 };
 
 enum class Phase : int { kRun, kDrain, kStop };
@@ -116,8 +117,17 @@ struct RxInput {
   BurstQueue<rte_mbuf*, kMaxBurst> staged;
 };
 
+// Egress after the NIC refuses packets. kStalled: a refused burst was given up (tx_failed); until
+// the NIC takes a packet again, each burst comes from the highest-priority backlogged queue alone,
+// so what probes the port is the most urgent traffic and not a DRR turn of bulk. kCatchUp: the
+// port is back; bursts are formed in class order until queue 0 is empty (at most about one ring
+// of it), then DRR restarts its round at queue 0.
+enum class TxMode : uint8_t { kNormal, kStalled, kCatchUp };
+
 struct TxPortState {
   uint16_t port;
+  TxMode mode;
+  uint32_t catchup_left;  // kCatchUp: packets still allowed in class order
   std::array<rte_ring*, kMaxClasses> ring;  // EDF -> TX for this port, per class
   std::array<BurstQueue<rte_mbuf*, kMaxBurst>, kMaxClasses> staged;
   Drr<kMaxClasses> drr;

@@ -221,6 +221,15 @@ struct TxQueues {
   void pop(size_t c) { out[n_out++] = tp.staged[c].pop(); }
 };
 
+// One queue of a Queues type, seen as queue 0 of a single-queue set.
+template <typename Queues>
+struct OneQueue {
+  Queues& q;
+  size_t index;
+  uint32_t head_bytes(size_t) { return q.head_bytes(index); }
+  void pop(size_t) { q.pop(index); }
+};
+
 // Sends `pkts` and keeps what the NIC refused in tp.pending. Must be called with no pending.
 size_t tx_send(AppContext& app, LcoreStats& st, TxPortState& tp, rte_mbuf** pkts, size_t n, uint64_t now) {
   // Once handed over, sent mbufs belong to the PMD (it may free them at once): read what the
@@ -249,6 +258,13 @@ size_t tx_send(AppContext& app, LcoreStats& st, TxPortState& tp, rte_mbuf** pkts
   return sent;
 }
 
+// The NIC took a packet from a stalled port: it is back. Class order continues for up to one ring
+// of queue 0 (plus what TX had staged), so the highest-priority backlog leaves first.
+void start_catch_up(TxPortState& tp) {
+  tp.mode = TxMode::kCatchUp;
+  tp.catchup_left = rte_ring_get_capacity(tp.ring[0]) + kMaxBurst;
+}
+
 // TX reads its own clock, once per poll: when roles share an lcore, the loop's clock was read
 // before RX and EDF ran, and latency measured against it would leave out their time.
 size_t tx_poll(LcoreContext& lc) {
@@ -265,7 +281,9 @@ size_t tx_poll(LcoreContext& lc) {
       const uint32_t n = tp.n_pending;
       std::copy_n(tp.pending.begin(), n, out.begin());
       tp.n_pending = 0;
-      work += tx_send(app, st, tp, out.data(), n, now);
+      const size_t sent = tx_send(app, st, tp, out.data(), n, now);
+      work += sent;
+      if (sent && tp.mode == TxMode::kStalled) start_catch_up(tp);
       if (tp.n_pending) {
         tp.pending_since_tsc = since;
         if (now - since < app.fixed.tx_retry_tsc) continue;  // backpressure: serve no new packets
@@ -275,15 +293,40 @@ size_t tx_poll(LcoreContext& lc) {
         }
         rte_pktmbuf_free_bulk(tp.pending.data(), tp.n_pending);
         tp.n_pending = 0;
+        if (tp.mode != TxMode::kStalled) {
+          tp.mode = TxMode::kStalled;
+          counter_add(st.tx_stalls[tp.port], 1);
+        }
         continue;
       }
     }
     tp.bucket.refill(now);
     TxQueues q{tp, burst, out, 0};
-    const size_t n = tp.drr.serve(q, burst, [&](uint32_t bytes) { return tp.bucket.try_consume(bytes); });
+    auto admit = [&](uint32_t bytes) { return tp.bucket.try_consume(bytes); };
+    if (tp.mode == TxMode::kCatchUp && (tp.catchup_left == 0 || q.head_bytes(0) == 0)) {
+      tp.mode = TxMode::kNormal;
+      tp.drr.restart();
+    }
+    size_t n = 0;
+    if (tp.mode == TxMode::kNormal) {
+      n = tp.drr.serve(q, burst, admit);
+    } else if (tp.mode == TxMode::kStalled) {
+      // Probe with the highest-priority backlogged queue alone: lower queues keep their packets
+      // (their rings fill and EDF counts tx_ring_full) instead of dying in a refused burst.
+      size_t first = 0;
+      while (first < tp.drr.size() && q.head_bytes(first) == 0) ++first;
+      if (first < tp.drr.size()) {
+        OneQueue<TxQueues> only{q, first};
+        n = serve_in_order(only, 1, burst, admit);
+      }
+    } else {
+      n = serve_in_order(q, tp.drr.size(), std::min<size_t>(burst, tp.catchup_left), admit);
+      tp.catchup_left -= static_cast<uint32_t>(n);
+    }
     if (n == 0) continue;
+    const size_t sent = tx_send(app, st, tp, out.data(), n, now);
     work += n;
-    tx_send(app, st, tp, out.data(), n, now);
+    if (sent && tp.mode == TxMode::kStalled) start_catch_up(tp);
   }
   return work;
 }

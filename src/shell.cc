@@ -227,15 +227,18 @@ void cmd_show_port(void* parsed, cmdline*, void*) {
   (void)rte_eth_link_get_nowait(id, &link);
   (void)rte_eth_dev_info_get(id, &info);
   const PortConfig pc = g_shell->app->profile.port(id);
+  uint64_t stalls = 0;
+  for (const LcoreContext* lc : g_shell->app->lcores) stalls += counter_read(lc->stats->tx_stalls[id]);
   char line[512];
   std::snprintf(line, sizeof line,
                 "port %u (%s): link %s %u Mbps\n  rx packets %llu bytes %llu missed %llu errors %llu no_mbuf %llu\n"
-                "  tx packets %llu bytes %llu errors %llu\n  rx_queues %u  tx_port %s  rate_bps %llu  rate_burst_bytes %u\n",
+                "  tx packets %llu bytes %llu errors %llu stalls %llu\n  rx_queues %u  tx_port %s  rate_bps %llu  rate_burst_bytes %u\n",
                 id, info.driver_name, link.link_status ? "up" : "down", link.link_speed,
                 static_cast<unsigned long long>(es.ipackets), static_cast<unsigned long long>(es.ibytes),
                 static_cast<unsigned long long>(es.imissed), static_cast<unsigned long long>(es.ierrors),
                 static_cast<unsigned long long>(es.rx_nombuf), static_cast<unsigned long long>(es.opackets),
-                static_cast<unsigned long long>(es.obytes), static_cast<unsigned long long>(es.oerrors), pc.rx_queues,
+                static_cast<unsigned long long>(es.obytes), static_cast<unsigned long long>(es.oerrors),
+                static_cast<unsigned long long>(stalls), pc.rx_queues,
                 pc.tx_port < 0 ? "same" : std::to_string(pc.tx_port).c_str(),
                 static_cast<unsigned long long>(pc.rate_bps), pc.rate_burst_bytes);
   out(line);

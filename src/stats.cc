@@ -72,7 +72,9 @@ Snapshot take_snapshot(const AppContext& app) {
   for (uint16_t p : app.ports) {
     rte_eth_stats es{};
     if (rte_eth_stats_get(p, &es) != 0) continue;
-    s.ports.push_back({p, es.ipackets, es.imissed, es.ierrors, es.rx_nombuf, es.opackets, es.oerrors});
+    uint64_t stalls = 0;
+    for (const LcoreStats* st : all) stalls += counter_read(st->tx_stalls[p]);
+    s.ports.push_back({p, es.ipackets, es.imissed, es.ierrors, es.rx_nombuf, es.opackets, es.oerrors, stalls});
   }
   return s;
 }
@@ -110,6 +112,7 @@ Snapshot diff_snapshot(const Snapshot& now, const Snapshot& base) {
     sub(x.rx_nombuf, y.rx_nombuf);
     sub(x.opackets, y.opackets);
     sub(x.oerrors, y.oerrors);
+    sub(x.tx_stalls, y.tx_stalls);
   }
   return d;
 }
@@ -159,10 +162,11 @@ void print_table(FILE* out, const AppContext& app, const Snapshot& s, const char
                static_cast<unsigned long long>(no_class_total), "-", "-", "-", "-", "-", "-", "-",
                drops_text(s.no_class_drops).c_str());
   for (const PortSnapshot& p : s.ports)
-    std::fprintf(out, "port %u: nic rx %llu missed %llu errors %llu no_mbuf %llu | nic tx %llu errors %llu\n", p.port,
-                 static_cast<unsigned long long>(p.ipackets), static_cast<unsigned long long>(p.imissed),
+    std::fprintf(out, "port %u: nic rx %llu missed %llu errors %llu no_mbuf %llu | nic tx %llu errors %llu | tx stalls %llu\n",
+                 p.port, static_cast<unsigned long long>(p.ipackets), static_cast<unsigned long long>(p.imissed),
                  static_cast<unsigned long long>(p.ierrors), static_cast<unsigned long long>(p.rx_nombuf),
-                 static_cast<unsigned long long>(p.opackets), static_cast<unsigned long long>(p.oerrors));
+                 static_cast<unsigned long long>(p.opackets), static_cast<unsigned long long>(p.oerrors),
+                 static_cast<unsigned long long>(p.tx_stalls));
   std::fprintf(out, "total: rx %llu  tx %llu  drops %llu  in_flight %lld\n",
                static_cast<unsigned long long>(s.rx), static_cast<unsigned long long>(s.tx),
                static_cast<unsigned long long>(s.drops), static_cast<long long>(s.in_flight()));
@@ -201,7 +205,7 @@ std::string report_json(const AppContext& app, const Snapshot& s, const std::vec
     const PortSnapshot& p = s.ports[i];
     o << (i ? ", " : "") << "{\"port\": " << p.port << ", \"ipackets\": " << p.ipackets << ", \"imissed\": " << p.imissed
       << ", \"ierrors\": " << p.ierrors << ", \"rx_nombuf\": " << p.rx_nombuf << ", \"opackets\": " << p.opackets
-      << ", \"oerrors\": " << p.oerrors << "}";
+      << ", \"oerrors\": " << p.oerrors << ", \"tx_stalls\": " << p.tx_stalls << "}";
   }
   o << "],\n  \"mempools\": [";
   for (size_t i = 0; i < pools.size(); ++i)

@@ -38,7 +38,16 @@ class Drr {
     fresh_ = true;
   }
 
+  // Starts a new round at queue 0 with no credit banked: after an output stall, egress begins again
+  // from the highest-priority queue instead of wherever the interrupted round was.
+  void restart() {
+    for (size_t i = 0; i < n_; ++i) deficit_[i] = 0;
+    cur_ = 0;
+    fresh_ = true;
+  }
+
   [[nodiscard]] size_t size() const { return n_; }
+  [[nodiscard]] size_t current() const { return cur_; }
   [[nodiscard]] uint32_t quantum(size_t i) const { return quantum_[i]; }
   [[nodiscard]] uint64_t deficit(size_t i) const { return deficit_[i]; }
 
@@ -91,5 +100,23 @@ class Drr {
   size_t cur_ = 0;
   bool fresh_ = true;  // the next visit to cur_ starts a new turn and adds its quantum
 };
+
+// Strict priority over the same Queues interface: queue 0 until it is empty, then queue 1, and so
+// on, up to max_packets, stopping at the first refusal of admit(bytes). Used by egress while an
+// output is stalled and just after it comes back, so that the highest-priority class leaves first.
+template <typename Queues, typename Admit>
+size_t serve_in_order(Queues& q, size_t n_queues, size_t max_packets, Admit&& admit) {
+  size_t sent = 0;
+  for (size_t i = 0; i < n_queues && sent < max_packets; ++i) {
+    while (sent < max_packets) {
+      const uint32_t head = q.head_bytes(i);
+      if (head == 0) break;
+      if (!admit(head)) return sent;
+      q.pop(i);
+      ++sent;
+    }
+  }
+  return sent;
+}
 
 }  // namespace edf

@@ -93,8 +93,13 @@ class NetnsEdfpipe(edfit.Edfpipe):
         return ["ip", "netns", "exec", NETNS, *super().command(vdevs, args, prefix, stats_path)]
 
 
-def _toggle_link(events, stop):
-    # Wait for edfpipe's tap interface, let traffic flow 1.5 s, take the link down for 1.5 s.
+CAPTURE = Path(__file__).with_name("afpacket_capture.py")
+
+
+def _toggle_link(events, stop, capture_out, capture_log):
+    # Wait for edfpipe's tap interface, let traffic flow 1.5 s, take the link down for 1.5 s. While
+    # it is down, start a capture on the tap (inside the namespace) that records, in order, the
+    # first frames edfpipe gets out once the link is up again.
     deadline = time.monotonic() + 20
     while _ip("link", "show", TAP, check=False).returncode != 0:
         if stop.is_set() or time.monotonic() > deadline:
@@ -103,21 +108,31 @@ def _toggle_link(events, stop):
     time.sleep(1.5)
     _ip("link", "set", TAP, "down")
     events.append(("down", time.monotonic()))
+    cap = subprocess.Popen(["ip", "netns", "exec", NETNS, "/usr/bin/python3", str(CAPTURE), TAP, capture_out,
+                            "--count", "3000", "--timeout", "6"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    events.append(("capture", cap.stdout.readline().strip()))
     time.sleep(1.5)
     _ip("link", "set", TAP, "up")
     events.append(("up", time.monotonic()))
+    out, _ = cap.communicate(timeout=20)
+    capture_log.append(out)
 
 
 def test_tx_link_down_and_up(edfpipe, netns, make_pcap):
     # Port 1 is a net_tap whose kernel interface we take down and up. While it is down the tap
-    # refuses every packet: TX retries for tx_retry_us, then counts tx_failed; EDF's rings to the
-    # port fill (tx_ring_full). The lcore must not hang, and TX must resume when the link is up.
+    # refuses every packet: TX retries for tx_retry_us, then counts tx_failed and marks the port
+    # stalled; from then on it probes the port with the high class alone, and EDF's rings of the
+    # other classes fill (tx_ring_full). The lcore must not hang, TX must resume when the link is
+    # up, and the first packets out must be high's backlog before any other class's.
     # (Port 1 is also polled: net_tap needs as many RX queues as TX queues; the kernel's own
-    # frames on it are counted as not_ipv4.)
-    pcap, _ = make_pcap("--count", 400, "--seed", 9)
+    # frames on it are counted as not_ipv4.) High is 1 frame in 10, so that without the catch-up
+    # rule the first frames out would most likely be low.
+    pcap, _ = make_pcap("--count", 400, "--seed", 9, "--mix", "high=1,low=9")
     runner = NetnsEdfpipe(edfpipe.binary, edfpipe.mode, edfpipe.workdir)
-    events, stop = [], threading.Event()
-    t = threading.Thread(target=_toggle_link, args=(events, stop), daemon=True)
+    capture_out = f"{edfpipe.workdir}/tap_after_up.pcap"
+    events, stop, capture_log = [], threading.Event(), []
+    t = threading.Thread(target=_toggle_link, args=(events, stop, capture_out, capture_log), daemon=True)
     t.start()
     try:
         res = runner.run([f"net_pcap0,rx_pcap={pcap},infinite_rx=1", f"net_tap0,iface={TAP}"],
@@ -125,22 +140,33 @@ def test_tx_link_down_and_up(edfpipe, netns, make_pcap):
                          timeout=40)
     finally:
         stop.set()
-        t.join(timeout=20)
-    assert [e for e, _ in events] == ["down", "up"], f"link was not toggled: {events}\n{res.describe()}"
+        t.join(timeout=30)
+    assert [e for e, _ in events] == ["down", "capture", "up"], f"link was not toggled: {events}\n{res.describe()}"
+    assert events[1][1] == "ready", f"capture did not start: {events[1][1]} {capture_log}"
     assert res.rc == 0, res.describe()
     st = res.stats
     edfit.check_accounting(st, "link down/up")
     assert st["drops_by_reason"]["tx_failed"] > 0, f"no TX drop counted while the link was down: {st['drops_by_reason']}"
     tap = next(p for p in st["ports"] if p["port"] == 1)
     assert tap["oerrors"] > 0, tap
+    assert tap["tx_stalls"] >= 1, f"the outage was not recorded as a stall: {tap}"
     parse_drops = {r: n for r, n in st["drops_by_reason"].items() if n and r in edfit.PARSE_REASONS}
     assert set(parse_drops) <= {"not_ipv4"}, parse_drops
+    # While stalled, only high probed the port: low waited in its ring and was tail-dropped there.
+    low = edfit.by_class(st)["low"]
+    assert low["drops_by_reason"]["tx_ring_full"] > 0, low["drops_by_reason"]
     # Per-second totals: TX moved before the link went down and again after it came up.
     totals = [tuple(map(int, m)) for m in re.findall(r"total: rx (\d+)\s+tx (\d+)\s+drops (\d+)", res.stdout)]
     assert len(totals) >= 5, res.stdout
     tx = [t[1] for t in totals]
     assert tx[0] > 0, "nothing sent before the link went down"
     assert tx[-1] - tx[-3] > 1000, f"TX did not resume after the link came up: tx per second {tx}"
+    # The first frames out after the link came up: high's backlog, then the others.
+    classes = [u.cls for u in map(edfit.parse_udp, edfit.read_pcap(capture_out)) if u and u.cls]
+    assert len(classes) >= 50, f"captured only {len(classes)} frames after the link came up: {capture_log}"
+    lead = next((i for i, c in enumerate(classes) if c != "high"), len(classes))
+    assert lead >= 2, f"high was not served first when the port came back: {classes[:40]}"
+    assert "low" in classes, f"low never resumed after high's backlog: {classes[:40]}"
 
 
 # ---------------------------------------------------------------- bad configuration

@@ -286,5 +286,60 @@ TEST(Drr, PacketsAreConservedAndFifoWithinAQueue) {
   EXPECT_EQ(total, expected[0].size() + expected[1].size() + expected[2].size() + expected[3].size());
 }
 
+TEST(Drr, RestartBeginsANewRoundAtQueueZeroWithNoCredit) {
+  const std::array<uint32_t, 3> quanta{3000, 3000, 3000};
+  Drr<8> drr(quanta);
+  FakeQueues fq;
+  for (size_t i = 0; i < 3; ++i) fq.q[i] = std::deque<uint32_t>(10, 1000);
+  // Serve into the middle of queue 1's turn: queue 0 sent 3, queue 1 sent 1 and keeps 2000 bytes.
+  ASSERT_EQ(drr.serve(fq, 4), 4u);
+  ASSERT_EQ(drr.current(), 1u);
+  ASSERT_EQ(drr.deficit(1), 2000u);
+  drr.restart();
+  EXPECT_EQ(drr.current(), 0u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(drr.deficit(i), 0u) << "queue " << i;
+  // Without the restart the next pop would be queue 1's; now queue 0 gets a full quantum first.
+  fq.pops.clear();
+  ASSERT_EQ(drr.serve(fq, 4), 4u);
+  EXPECT_EQ(fq.pops, (std::vector<size_t>{0, 0, 0, 1}));
+}
+
+TEST(ServeInOrder, DrainsQueuesInIndexOrder) {
+  FakeQueues fq;
+  fq.q[0] = {100, 200};
+  fq.q[1] = {};
+  fq.q[2] = {300, 400, 500};
+  fq.q[3] = {600};
+  auto always = [](uint32_t) { return true; };
+  EXPECT_EQ(serve_in_order(fq, 4, 4, always), 4u);  // the bound stops it inside queue 2
+  EXPECT_EQ(fq.pops, (std::vector<size_t>{0, 0, 2, 2}));
+  fq.q[0] = {700};  // a new head in queue 0 goes before the rest of queue 2
+  EXPECT_EQ(serve_in_order(fq, 4, 32, always), 3u);
+  EXPECT_EQ(fq.pops, (std::vector<size_t>{0, 0, 2, 2, 0, 2, 3}));
+  EXPECT_EQ(serve_in_order(fq, 4, 32, always), 0u);
+  // Queues past n_queues are not looked at.
+  fq.q[5] = {100};
+  EXPECT_EQ(serve_in_order(fq, 4, 32, always), 0u);
+  EXPECT_EQ(fq.q[5].size(), 1u);
+}
+
+TEST(ServeInOrder, StopsAtTheFirstRefusal) {
+  FakeQueues fq;
+  fq.q[0] = {100, 1000, 100};
+  fq.q[1] = {50};
+  uint32_t tokens = 600;
+  auto admit = [&](uint32_t bytes) {
+    if (bytes > tokens) return false;
+    tokens -= bytes;
+    return true;
+  };
+  // The 1000-byte head of queue 0 is refused: nothing from queue 1 may overtake it.
+  EXPECT_EQ(serve_in_order(fq, 2, 32, admit), 1u);
+  EXPECT_EQ(fq.pops, std::vector<size_t>{0});
+  tokens = 10000;
+  EXPECT_EQ(serve_in_order(fq, 2, 32, admit), 3u);
+  EXPECT_EQ(fq.pops, (std::vector<size_t>{0, 0, 0, 1}));
+}
+
 }  // namespace
 }  // namespace edf
