@@ -77,6 +77,11 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreStats {
   std::array<uint64_t, kMaxClasses> edf_ring_hwm;                          // RX lcores
   std::array<std::array<uint64_t, kMaxClasses>, kMaxPorts> tx_ring_hwm;   // EDF lcore
   std::array<uint64_t, kMaxPorts> tx_stalls;  // TX lcore: times a port went kNormal -> kStalled
+  // Lcore stalls: loop iterations that began more than FixedConfig::stall_tsc after the previous
+  // one, that is, the lcore was not running (its CPU was taken away, or an idle sleep overran).
+  uint64_t stalls;
+  uint64_t stall_cycles;      // sum of those gaps
+  uint64_t stall_max_cycles;  // the longest
 };
 
 enum class Phase : int { kRun, kDrain, kStop };
@@ -89,6 +94,7 @@ struct FixedConfig {
   uint32_t idle_sleep_us = 20;
   uint64_t edf_slice_tsc = 0;
   uint64_t tx_retry_tsc = 0;
+  uint64_t stall_tsc = 0;  // an iteration gap longer than this is a stall (init.cc)
 };
 
 // What the shell may change while traffic flows. The control plane publishes a new version into
@@ -147,12 +153,22 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreContext {
   std::atomic<uint64_t> config_seen{0};  // generation of RuntimeConfig applied (lcore: wo; ctlplane: ro)
   RuntimeConfig rt;                      // this lcore's copy (lcore only)
   LcoreStats* stats = nullptr;  // rte_zmalloc'd on this lcore's socket
+  // The latest stalls as (from, to) TSC, oldest first from n_stall_records % kStallRecords (lcore:
+  // wo; ctlplane: ro after the lcore stopped). Same TSC as edfgen's, so a load run can line up a
+  // late packet with the moment edfpipe's lcore was not running.
+  static constexpr size_t kStallRecords = 1024;
+  std::array<std::array<uint64_t, 2>, kStallRecords> stall_records{};
+  uint64_t n_stall_records = 0;
 
   // RX role
   std::vector<RxInput> inputs;  // sized before launch
   Drr<kMaxInputsPerLcore> rx_drr;
   // EDF role
   std::array<BurstQueue<rte_mbuf*, kMaxBurst>, kMaxClasses> edf_staged;
+  // The head of edf_staged[q] once EDF has started it: its expiry was checked, and with spin it
+  // still owes edf_left[q] TSC cycles of work (a preempted packet keeps its place and its progress).
+  std::array<bool, kMaxClasses> edf_started{};
+  std::array<uint64_t, kMaxClasses> edf_left{};
   // TX role
   std::vector<TxPortState> tx_ports;  // sized before launch
 };

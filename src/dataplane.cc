@@ -5,6 +5,8 @@
 #include <rte_lcore.h>
 #include <sched.h>
 
+#include <algorithm>
+
 #include "app.h"
 #include "edf/counter.h"
 #include "edf/edf_merge.h"
@@ -136,10 +138,14 @@ struct EdfQueues {
   }
 };
 
-// Busy-waits for the spin stage's simulated work; returns the TSC when it ended.
-uint64_t spin_for(const AppContext& app, const RuntimeConfig& rt, const PacketMeta& md, uint64_t now) {
+// The spin stage's simulated work for one packet, in TSC cycles.
+uint64_t spin_work_tsc(const AppContext& app, const RuntimeConfig& rt, const PacketMeta& md) {
   const uint64_t ns = rt.spin_base_ns + uint64_t{rt.spin_per_byte_ns} * md.payload_len;
-  const uint64_t until = now + ns * app.tsc_hz / 1000000000ull;
+  return ns * app.tsc_hz / 1000000000ull;
+}
+
+// Busy-waits until the TSC reaches `until`; returns the TSC when it ended.
+uint64_t spin_until(uint64_t until) {
   uint64_t t = rte_rdtsc();
   while (t < until) {
     rte_pause();
@@ -148,12 +154,22 @@ uint64_t spin_for(const AppContext& app, const RuntimeConfig& rt, const PacketMe
   return t;
 }
 
-size_t edf_poll(LcoreContext& lc, uint64_t now) {
+// Processes packets in EDF order. `busy` is set when the poll did work, even if no packet finished.
+//
+// spin is preemptive at slice granularity: a poll spins for at most edf_slice_us in all, and a
+// packet whose work is not done stays at the head of its queue with the cycles it still owes
+// (edf_left). The next poll picks again, after RX has run: a more urgent head that arrived
+// meanwhile is processed first, and the interrupted packet resumes where it stopped. So an urgent
+// packet waits for at most one slice of someone else's work, not for a whole large packet.
+size_t edf_poll(LcoreContext& lc, bool& busy) {
+  // EDF reads its own clock: on a shared lcore, RX's time since the loop's clock must not count as
+  // work done by the packet in progress.
+  uint64_t now = rte_rdtsc();
   AppContext& app = *lc.app;
   LcoreStats& st = *lc.stats;
   const size_t burst = app.fixed.burst;
   const bool spin = lc.rt.processing == Processing::kSpin;
-  const uint64_t start = now;
+  const uint64_t slice_end = now + app.fixed.edf_slice_tsc;
   EdfQueues q{lc};
 
   // Output staged per (port, queue) and enqueued in bursts after the loop.
@@ -176,26 +192,44 @@ size_t edf_poll(LcoreContext& lc, uint64_t now) {
     // plain EDF serves stale bulk ahead of fresh urgent packets under overload). fifo: one queue.
     const size_t qi = pick_edf(q, app.n_queues, now);
     if (qi == kNoQueue) break;
-    rte_mbuf* m = lc.edf_staged[qi].pop();
-    ++handled;
+    busy = true;
+    rte_mbuf* m = lc.edf_staged[qi].front();
     PacketMeta* md = meta(m);
     const size_t c = md->cls;
-    if (now > md->deadline_tsc) {
-      if (lc.rt.expired[c] == ExpiredPolicy::kDrop) {
-        // drop if the packet expired while queued: processing it would only delay others
-        rte_pktmbuf_free(m);
-        counter_add(st.cls[c].drops[static_cast<size_t>(DropReason::kExpired)], 1);
-        continue;
+    if (!lc.edf_started[qi]) {
+      if (now > md->deadline_tsc) {
+        if (lc.rt.expired[c] == ExpiredPolicy::kDrop) {
+          // drop if the packet expired while queued: processing it would only delay others
+          lc.edf_staged[qi].pop();
+          ++handled;
+          rte_pktmbuf_free(m);
+          counter_add(st.cls[c].drops[static_cast<size_t>(DropReason::kExpired)], 1);
+          continue;
+        }
+        counter_add(st.cls[c].late, 1);
       }
-      counter_add(st.cls[c].late, 1);
+      lc.edf_started[qi] = true;
+      lc.edf_left[qi] = spin ? spin_work_tsc(app, lc.rt, *md) : 0;
     }
-    if (spin) now = spin_for(app, lc.rt, *md, now);
+    if (spin && lc.edf_left[qi]) {
+      const uint64_t t = spin_until(std::min(now + lc.edf_left[qi], slice_end));
+      const uint64_t done = t - now;
+      now = t;
+      if (done < lc.edf_left[qi]) {
+        lc.edf_left[qi] -= done;
+        break;  // slice used up: the packet stays at its queue's head, to resume or be overtaken
+      }
+    }
+    lc.edf_staged[qi].pop();
+    lc.edf_started[qi] = false;
+    lc.edf_left[qi] = 0;
+    ++handled;
     app.port_map.rewrite(rte_pktmbuf_mtod_offset(m, uint8_t*, md->l4_offset));
 
     if (n_out[qi] && out_port[qi] != md->out_port) flush(qi);  // keep per-port order per queue
     out_port[qi] = md->out_port;
     out[qi][n_out[qi]++] = m;
-    if (spin && now - start >= app.fixed.edf_slice_tsc) break;  // let RX and TX run on a shared lcore
+    if (spin && now >= slice_end) break;  // let RX and TX run on a shared lcore
   }
   for (size_t qi = 0; qi < app.n_queues; ++qi) flush(qi);
   return handled;
@@ -339,6 +373,15 @@ void idle(const FixedConfig& p) {
   }
 }
 
+void note_stall(LcoreContext& lc, uint64_t from, uint64_t to) {
+  LcoreStats& st = *lc.stats;
+  const uint64_t gap = to - from;
+  counter_add(st.stalls, 1);
+  counter_add(st.stall_cycles, gap);
+  if (gap > counter_read(st.stall_max_cycles)) counter_set(st.stall_max_cycles, gap);
+  lc.stall_records[lc.n_stall_records++ % LcoreContext::kStallRecords] = {from, to};
+}
+
 // At stop: everything still staged on this lcore is freed and counted as a shutdown drop.
 void flush_staged(LcoreContext& lc) {
   LcoreStats& st = *lc.stats;
@@ -355,6 +398,8 @@ void flush_staged(LcoreContext& lc) {
     });
   }
   for (auto& q : lc.edf_staged) q.drain(drop_all);
+  lc.edf_started.fill(false);
+  lc.edf_left.fill(0);
   for (TxPortState& tp : lc.tx_ports) {
     for (auto& q : tp.staged) q.drain(drop_all);
     drop_all(tp.pending.data(), tp.n_pending);
@@ -381,6 +426,7 @@ int lcore_main(void* arg) {
     const Phase phase = app.phase.load(std::memory_order_acquire);
     if (phase == Phase::kStop) break;
     const uint64_t now = rte_rdtsc();
+    if (now - prev > p.stall_tsc) note_stall(lc, prev, now);
     // Busy cycles from the clock already read: the previous iteration's length, if it worked.
     counter_add(st.total_cycles, now - prev);
     if (prev_busy) counter_add(st.busy_cycles, now - prev);
@@ -400,11 +446,12 @@ int lcore_main(void* arg) {
       if (!running && !lc.rx_stopped.load(std::memory_order_relaxed))
         lc.rx_stopped.store(true, std::memory_order_release);
     }
-    if (lc.has_edf) work += edf_poll(lc, now);
+    bool edf_busy = false;
+    if (lc.has_edf) work += edf_poll(lc, edf_busy);
     if (lc.has_tx) work += tx_poll(lc);
 
-    prev_busy = work != 0;
-    if (work) {
+    prev_busy = work != 0 || edf_busy;
+    if (prev_busy) {
       counter_add(st.work, work);
       empty_polls = 0;
     } else if (++empty_polls >= p.idle_polls) {

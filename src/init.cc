@@ -82,6 +82,9 @@ std::string init_app(AppContext& app) {
   app.fixed.idle_sleep_us = pc.idle_sleep_us;
   app.fixed.edf_slice_tsc = uint64_t{pc.edf_slice_us} * app.tsc_hz / 1000000;
   app.fixed.tx_retry_tsc = uint64_t{pc.tx_retry_us} * app.tsc_hz / 1000000;
+  // An iteration may legitimately last one EDF slice, or one idle sleep: only more is a stall.
+  const uint64_t sleep_us = pc.idle == IdlePolicy::kSleep ? pc.idle_sleep_us : 0;
+  app.fixed.stall_tsc = (200 + uint64_t{pc.edf_slice_us} + sleep_us) * app.tsc_hz / 1000000;
   app.runtime[0] = runtime_from_profile(app, prof, true);
   app.runtime[0].generation = 1;  // lcores start at 0 and take it on their first loop
   app.runtime_index.store(0);

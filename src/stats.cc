@@ -173,6 +173,15 @@ void print_table(FILE* out, const AppContext& app, const Snapshot& s, const char
   std::fflush(out);
 }
 
+std::string roles_of(const LcoreContext& lc) {
+  std::string roles;
+  if (lc.has_rx) roles += "rx ";
+  if (lc.has_edf) roles += "edf ";
+  if (lc.has_tx) roles += "tx ";
+  if (!roles.empty()) roles.pop_back();
+  return roles;
+}
+
 std::string report_json(const AppContext& app, const Snapshot& s, const std::vector<MempoolReport>& pools) {
   std::ostringstream o;
   auto drops_obj = [&](const std::array<uint64_t, kDropReasonCount>& d) {
@@ -207,7 +216,27 @@ std::string report_json(const AppContext& app, const Snapshot& s, const std::vec
       << ", \"ierrors\": " << p.ierrors << ", \"rx_nombuf\": " << p.rx_nombuf << ", \"opackets\": " << p.opackets
       << ", \"oerrors\": " << p.oerrors << ", \"tx_stalls\": " << p.tx_stalls << "}";
   }
-  o << "],\n  \"mempools\": [";
+  o << "],\n  \"lcores\": [";
+  for (size_t i = 0; i < app.lcores.size(); ++i) {
+    const LcoreContext& lc = *app.lcores[i];
+    const LcoreStats& st = *lc.stats;
+    const std::string roles = roles_of(lc);
+    const double us = 1e6 / static_cast<double>(app.tsc_hz);
+    o << (i ? "," : "") << "\n    {\"lcore\": " << lc.lcore_id << ", \"roles\": \"" << roles
+      << "\", \"stall_threshold_us\": " << static_cast<double>(app.fixed.stall_tsc) * us
+      << ", \"stalls\": " << counter_read(st.stalls)
+      << ", \"stall_max_us\": " << static_cast<double>(counter_read(st.stall_max_cycles)) * us
+      << ", \"stall_total_us\": " << static_cast<double>(counter_read(st.stall_cycles)) * us
+      << ",\n     \"stall_records_tsc\": [";
+    // Read after the lcore stopped (the report is written at exit): oldest first.
+    const uint64_t kept = std::min<uint64_t>(lc.n_stall_records, LcoreContext::kStallRecords);
+    for (uint64_t k = 0; k < kept; ++k) {
+      const auto& r = lc.stall_records[(lc.n_stall_records - kept + k) % LcoreContext::kStallRecords];
+      o << (k ? ", " : "") << "[" << r[0] << ", " << r[1] << "]";
+    }
+    o << "]}";
+  }
+  o << "\n  ],\n  \"mempools\": [";
   for (size_t i = 0; i < pools.size(); ++i)
     o << (i ? ", " : "") << "{\"name\": \"" << pools[i].name << "\", \"size\": " << pools[i].size
       << ", \"available\": " << pools[i].available << "}";

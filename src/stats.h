@@ -58,6 +58,9 @@ struct MempoolReport {
 };
 
 // The final report as JSON (docs/cli.md describes the fields).
+// "rx edf tx", or the subset of roles the lcore has.
+[[nodiscard]] std::string roles_of(const LcoreContext& lc);
+
 [[nodiscard]] std::string report_json(const AppContext& app, const Snapshot& s,
                                       const std::vector<MempoolReport>& pools);
 

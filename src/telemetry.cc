@@ -180,11 +180,7 @@ int cmd_lcores(const char*, const char*, rte_tel_data* d) {
     const LcoreStats& st = *lc->stats;
     const uint64_t busy = counter_read(st.busy_cycles), total = counter_read(st.total_cycles);
     const uint64_t work = counter_read(st.work);
-    std::string roles;
-    if (lc->has_rx) roles += "rx ";
-    if (lc->has_edf) roles += "edf ";
-    if (lc->has_tx) roles += "tx ";
-    if (!roles.empty()) roles.pop_back();
+    const std::string roles = roles_of(*lc);
     rte_tel_data_start_dict(e);
     rte_tel_data_add_dict_string(e, "roles", roles.c_str());
     add_u64(e, "socket", rte_lcore_to_socket_id(lc->lcore_id));
@@ -194,6 +190,9 @@ int cmd_lcores(const char*, const char*, rte_tel_data* d) {
     add_u64(e, "busy_permille", total ? static_cast<uint64_t>(1000.0 * static_cast<double>(busy) / static_cast<double>(total)) : 0);
     add_u64(e, "packets", work);
     add_u64(e, "busy_cycles_per_packet", work ? busy / work : 0);
+    add_u64(e, "stalls", counter_read(st.stalls));
+    add_u64(e, "stall_max_us", counter_read(st.stall_max_cycles) * 1000000 / app->tsc_hz);
+    add_u64(e, "stall_total_us", counter_read(st.stall_cycles) * 1000000 / app->tsc_hz);
     rte_tel_data_add_dict_container(d, std::to_string(lc->lcore_id).c_str(), e, 0);
   }
   return 0;
