@@ -10,9 +10,13 @@ Latency targets are measured by tools/loadrun and reported in docs/performance.m
 
 Needs EDFPIPE and EDFGEN (set by tests/integration/meson.build).
 """
+import importlib.machinery
+import importlib.util
 import json
 import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -82,3 +86,72 @@ def test_fifo_smoke_accounting(binaries, tmp_path):
     # Without scheduling high may lose packets too: only the counts are checked.
     summary, gen, pipe = loadrun(binaries, tmp_path, "fifo", "--duration", "3")
     check_counts(summary, gen, pipe)
+
+
+def test_stall_of_edfpipe_explains_the_misses_it_causes(binaries, tmp_path):
+    # Stop edfpipe for 30 ms (SIGSTOP) in the middle of a light prototype run. High is sent every
+    # 15.6 ms, so at least one high packet waits in memif for the stop, past its 1 ms budget:
+    # edfgen counts a miss. edfpipe's lcore must report the gap as a stall, with TSC bounds, and
+    # loadrun must find that such a miss fits the budget once the stall is taken out. (Not every
+    # miss need fit: after the stop, the backlog can hold a high packet past 1 ms on its own.)
+    out = tmp_path / "stall"
+    proc = subprocess.Popen([str(LOADRUN), "prototype", "--no-plots", "--out", str(out), "--duration", "4",
+                             "--rate-scale", "0.1"], env=binaries, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    try:
+        pid = None
+        deadline = time.monotonic() + 30
+        while pid is None and time.monotonic() < deadline and proc.poll() is None:
+            r = subprocess.run(["pgrep", "-f", f"lr-dut-{proc.pid}-"], capture_output=True, text=True)
+            pid = int(r.stdout.split()[0]) if r.stdout.split() else None
+            time.sleep(0.05)
+        assert pid, "edfpipe of the load run was not found"
+        time.sleep(3.0)  # edfgen starts sending 1 s after the link is up
+        os.kill(pid, signal.SIGSTOP)
+        time.sleep(0.03)
+        os.kill(pid, signal.SIGCONT)
+        stdout, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stdout
+    summary = json.loads((out / "prototype-summary.json").read_text())
+    pipe = json.loads((out / "prototype-edfpipe.json").read_text())
+    gen = json.loads((out / "prototype-edfgen.json").read_text())
+    check_counts(summary, gen, pipe)
+    lc = pipe["lcores"][0]
+    assert lc["stalls"] >= 1 and lc["stall_max_us"] >= 25000, lc
+    longest = max(b - a for a, b in lc["stall_records_tsc"])
+    assert longest >= 0.025 * gen["tsc_hz"], (longest, gen["tsc_hz"])
+    hi = summary["misses_explained_by_stalls"]["high"]
+    assert hi["misses"] >= 1, f"no high packet was in flight during the stop: {hi}\n{stdout}"
+    assert 1 <= hi["explained"] <= hi["misses"], f"no miss explained by the stall: {hi}\n{stdout}"
+    assert "misses that fit the budget without those stalls" in stdout
+
+
+def _load_loadrun():
+    loader = importlib.machinery.SourceFileLoader("loadrun_module", str(LOADRUN))
+    spec = importlib.util.spec_from_loader("loadrun_module", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+def test_miss_attribution_arithmetic():
+    lr = _load_loadrun()
+    hz = 1_000_000  # one cycle per microsecond
+    gen = {"tsc_hz": hz, "generator_stalls": {"count": 2, "max_us": 500, "total_us": 800, "threshold_us": 200},
+           "stall_records_tsc": [[1000, 1300], [5000, 5500]],
+           "classes": [{"name": "high", "budget_us": 1000, "deadline_misses": 4,
+                        "miss_records_tsc": [
+                            [900, 2250],    # 1350 us, 300 us of it stalled: 1050 > 1000, not explained
+                            [900, 2150],    # 1250 us, 300 stalled: 950, explained
+                            [4800, 6500],   # 1700 us, the generator's 500 and edfpipe's 200 (overlapping): 1000
+                            [7000, 8200],   # 1200 us, no stall: not explained
+                        ]}]}
+    pipe = {"lcores": [{"lcore": 1, "roles": "rx edf tx", "stalls": 1, "stall_max_us": 400, "stall_total_us": 400,
+                        "stall_threshold_us": 220, "stall_records_tsc": [[5300, 5700]]}]}
+    per_class, stalls = lr.attribute_misses(gen, pipe)
+    assert per_class["high"] == {"misses": 4, "recorded": 4, "explained": 2}
+    assert stalls["edfpipe_lcores"]["1"]["count"] == 1
+    assert lr.merge_intervals([(5, 7), (1, 3), (2, 4), (7, 9)]) == [[1, 4], [5, 9]]

@@ -17,6 +17,13 @@
 // --max-lag-us behind (its CPU was taken away) skips the backlog and counts it as `unsent`, so the
 // report shows requested, generated and sent rates separately and never hides a shortfall.
 //
+// Generator stalls: the worker checks the TSC between its steps; a gap longer than --stall-us means
+// it was not running (the host or the kernel took its CPU). A packet in flight across such a gap
+// has that time in its measured latency although neither the link nor the device under test held
+// it. Latency is reported as measured; a deadline miss whose latency minus the stalls it overlapped
+// is within budget is also counted as `misses_gen_stall`, so a report can tell the generator's
+// hiccups from the device's misses. The stalls themselves (count, longest, total) are reported.
+//
 // Stopping: after --duration the worker stops sending, keeps receiving until the last sent packet
 // is back or nothing arrived for --drain-idle-ms (at most --drain-ms), then stops polling. With
 // --linger the process then writes its report and waits for SIGINT/SIGTERM before it closes the
@@ -61,6 +68,7 @@ constexpr uint32_t kHdrBytes = 14 + 20 + 8;  // Ethernet + IPv4 + UDP
 constexpr uint32_t kMinFrame = kHdrBytes + 20;
 constexpr uint32_t kMaxFrame = 1514;
 constexpr uint64_t kDupWindow = 1u << 16;
+constexpr size_t kMissRecords = 1024;  // per class, so that a report can attribute each miss
 
 // The payload's first 20 bytes. Packed: it sits at offset 42 of the frame.
 struct __attribute__((packed)) GenHeader {
@@ -94,6 +102,7 @@ struct Options {
   uint64_t link_wait_s = 20;
   uint64_t start_delay_ms = 0;
   uint64_t max_lag_us = 2000;
+  uint64_t stall_us = 200;
   uint16_t port = 0;
   uint32_t burst = 32;
   uint32_t mbufs = 16383;
@@ -111,6 +120,8 @@ struct alignas(64) ClassStats {
   uint64_t refused = 0;    // rte_eth_tx_burst did not take them (port full); freed, not sent
   uint64_t received = 0, received_bytes = 0;
   uint64_t reordered = 0, duplicates = 0, misses = 0;
+  uint64_t misses_gen_stall = 0;  // misses within budget once the generator's stalls are taken out
+  std::vector<std::pair<uint64_t, uint64_t>> miss_records;  // (tx TSC, rx TSC) of the first kMissRecords
   uint64_t max_seq = 0;  // highest sequence number received + 1 (0: none yet)
   Histogram latency;
   Histogram interval;
@@ -133,6 +144,13 @@ struct Gen {
   std::atomic<int> phase{0};          // main: wo; 0 run, 1 stop now
   std::atomic<bool> done{false};      // worker: wo when it stopped polling
   uint64_t foreign = 0;               // received frames without our magic (worker wo)
+  // Generator stalls (worker wo): the latest kStallRing gaps, oldest first, and totals.
+  struct Stall {
+    uint64_t from, to;
+  };
+  static constexpr size_t kStallRing = 1024;
+  std::array<Stall, kStallRing> stalls{};
+  uint64_t n_stalls = 0, stall_total_tsc = 0, stall_max_tsc = 0, stall_tsc = 0, last_check_tsc = 0;
   double send_s = 0, run_s = 0;       // worker wo before done
   uint64_t start_tsc = 0;
 };
@@ -241,6 +259,7 @@ void usage() {
       "  --start-delay-ms MS  after link up, wait before sending: the peer may flush its RX queue\n"
       "                     when it starts forwarding, as testpmd does (0)\n"
       "  --max-lag-us US    a flow further behind its schedule skips the backlog, counted unsent (2000)\n"
+      "  --stall-us US      a gap this long between the worker's steps is a generator stall (200)\n"
       "  --port N           DPDK port id (0)\n"
       "  --burst N          max packets per tx/rx burst, 1-64 (32)\n"
       "  --mbufs N          mempool size (16383)\n"
@@ -256,6 +275,7 @@ std::string parse_args(int argc, char** argv, Options& o) {
       {"flow", required_argument, nullptr, 'F'},       {"duration", required_argument, nullptr, 'd'},
       {"drain-ms", required_argument, nullptr, 'D'},   {"drain-idle-ms", required_argument, nullptr, 'I'},
       {"link-wait-s", required_argument, nullptr, 'W'}, {"start-delay-ms", required_argument, nullptr, 'S'}, {"max-lag-us", required_argument, nullptr, 'L'},
+      {"stall-us", required_argument, nullptr, 'G'},
       {"port", required_argument, nullptr, 'P'},       {"burst", required_argument, nullptr, 'b'},
       {"mbufs", required_argument, nullptr, 'm'},      {"seed", required_argument, nullptr, 's'},
       {"json", required_argument, nullptr, 'j'},       {"linger", no_argument, nullptr, 'l'},
@@ -283,6 +303,7 @@ std::string parse_args(int argc, char** argv, Options& o) {
       case 'W': if (!parse_num(v, o.link_wait_s)) return bad + "expected seconds"; break;
       case 'S': if (!parse_num(v, o.start_delay_ms)) return bad + "expected ms"; break;
       case 'L': if (!parse_num(v, o.max_lag_us) || o.max_lag_us == 0) return bad + "expected us > 0"; break;
+      case 'G': if (!parse_num(v, o.stall_us) || o.stall_us == 0) return bad + "expected us > 0"; break;
       case 'P': if (!parse_num(v, o.port)) return bad + "expected a port id"; break;
       case 'b':
         if (!parse_num(v, o.burst) || o.burst == 0 || o.burst > kMaxBurst) return bad + "expected 1-64";
@@ -342,6 +363,31 @@ void write_frame(rte_mbuf* m, const FlowConfig& f, uint8_t cls, uint32_t len, ui
   std::memcpy(p + kHdrBytes, &h, sizeof h);
 }
 
+// Records a generator stall if the worker's previous check was more than --stall-us ago.
+void check_stall(Gen& g, uint64_t now) {
+  const uint64_t gap = now > g.last_check_tsc ? now - g.last_check_tsc : 0;
+  if (gap > g.stall_tsc) {
+    g.stalls[g.n_stalls % Gen::kStallRing] = {g.last_check_tsc, now};
+    ++g.n_stalls;
+    g.stall_total_tsc += gap;
+    g.stall_max_tsc = std::max(g.stall_max_tsc, gap);
+  }
+  g.last_check_tsc = now;
+}
+
+// Cycles of [from, to) during which the generator was stalled (the stalls still in the ring).
+uint64_t stalled_within(const Gen& g, uint64_t from, uint64_t to) {
+  uint64_t sum = 0;
+  const uint64_t kept = std::min<uint64_t>(g.n_stalls, Gen::kStallRing);
+  for (uint64_t k = 1; k <= kept; ++k) {
+    const Gen::Stall& st = g.stalls[(g.n_stalls - k) % Gen::kStallRing];
+    if (st.to <= from) break;  // older ones end earlier still
+    const uint64_t a = std::max(st.from, from), b = std::min(st.to, to);
+    if (b > a) sum += b - a;
+  }
+  return sum;
+}
+
 void on_receive(Gen& g, rte_mbuf* m, uint64_t now) {
   if (rte_pktmbuf_data_len(m) < kHdrBytes + sizeof(GenHeader)) {
     ++g.foreign;
@@ -381,7 +427,11 @@ void on_receive(Gen& g, rte_mbuf* m, uint64_t now) {
   ++s.received;
   s.received_bytes += rte_pktmbuf_pkt_len(m);
   const uint64_t cyc = now > h.tx_tsc ? now - h.tx_tsc : 0;
-  if (cyc > g.budget_tsc[h.cls]) ++s.misses;
+  if (cyc > g.budget_tsc[h.cls]) {
+    ++s.misses;
+    if (cyc - stalled_within(g, h.tx_tsc, now) <= g.budget_tsc[h.cls]) ++s.misses_gen_stall;
+    if (s.miss_records.size() < kMissRecords) s.miss_records.push_back({uint64_t{h.tx_tsc}, now});  // reserved: no allocation
+  }
   const uint64_t ns = static_cast<uint64_t>(static_cast<double>(cyc) * 1e9 / static_cast<double>(g.tsc_hz));
   s.latency.record(ns);
   s.interval.record(ns);
@@ -421,6 +471,8 @@ int worker(void* arg) {
   std::vector<std::uniform_int_distribution<uint32_t>> sizes;
   const uint64_t t0 = rte_rdtsc();
   g.start_tsc = t0;
+  g.stall_tsc = o.stall_us * g.tsc_hz / 1000000;
+  g.last_check_tsc = t0;
   for (size_t c = 0; c < nc; ++c) {
     const FlowConfig& f = o.flows[c];
     sizes.emplace_back(f.size_min, f.size_max);
@@ -448,6 +500,7 @@ int worker(void* arg) {
 
   while (g.phase.load(std::memory_order_relaxed) == 0) {
     const uint64_t now = rte_rdtsc();
+    check_stall(g, now);
     bool work = false;
     if (now < end_send) {
       // Build this round's packets: every flow whose time has come, up to one burst in all.
@@ -518,6 +571,7 @@ int worker(void* arg) {
     const uint16_t nr = rte_eth_rx_burst(o.port, 0, rx.data(), burst);
     if (nr) {
       const uint64_t rnow = rte_rdtsc();
+      check_stall(g, rnow);
       for (uint16_t k = 0; k < nr; ++k) on_receive(g, rx[k], rnow);
       rte_pktmbuf_free_bulk(rx.data(), nr);
       last_rx = rnow;
@@ -587,6 +641,14 @@ void print_table(const Gen& g) {
                 static_cast<double>(q.max) / 1e3);
   }
   if (g.foreign) std::printf("foreign frames received (no edfgen header): %llu\n", static_cast<unsigned long long>(g.foreign));
+  const double us_per_tsc = 1e6 / static_cast<double>(g.tsc_hz);
+  std::printf("generator stalls (worker gaps > %llu us): %llu, longest %.1f us, total %.1f us; misses explained by them:",
+              static_cast<unsigned long long>(g.opt.stall_us), static_cast<unsigned long long>(g.n_stalls),
+              static_cast<double>(g.stall_max_tsc) * us_per_tsc, static_cast<double>(g.stall_total_tsc) * us_per_tsc);
+  for (size_t c = 0; c < g.cls.size(); ++c)
+    std::printf(" %s %llu/%llu", g.opt.flows[c].name.c_str(), static_cast<unsigned long long>(g.cls[c]->misses_gen_stall),
+                static_cast<unsigned long long>(g.cls[c]->misses));
+  std::printf("\n");
   std::fflush(stdout);
 }
 
@@ -605,8 +667,12 @@ bool write_json(const Gen& g, const std::string& path) {
   if (!f) return false;
   const auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
   std::fprintf(f, "{\n  \"tool\": \"edfgen\",\n  \"tsc_hz\": %llu,\n  \"duration_s\": %.6f,\n  \"send_s\": %.6f,\n"
-               "  \"run_s\": %.6f,\n  \"foreign\": %llu,\n  \"classes\": [\n",
-               u(g.tsc_hz), g.opt.duration_s, g.send_s, g.run_s, u(g.foreign));
+               "  \"run_s\": %.6f,\n  \"foreign\": %llu,\n"
+               "  \"generator_stalls\": {\"threshold_us\": %llu, \"count\": %llu, \"max_us\": %.1f, \"total_us\": %.1f},\n"
+               "  \"classes\": [\n",
+               u(g.tsc_hz), g.opt.duration_s, g.send_s, g.run_s, u(g.foreign), u(g.opt.stall_us), u(g.n_stalls),
+               static_cast<double>(g.stall_max_tsc) * 1e6 / static_cast<double>(g.tsc_hz),
+               static_cast<double>(g.stall_total_tsc) * 1e6 / static_cast<double>(g.tsc_hz));
   for (size_t c = 0; c < g.cls.size(); ++c) {
     const ClassStats& s = *g.cls[c];
     const FlowConfig& fl = g.opt.flows[c];
@@ -619,7 +685,7 @@ bool write_json(const Gen& g, const std::string& path) {
                  "     \"requested_pps\": %.3f, \"generated_pps\": %.3f, \"sent_pps\": %.3f, \"received_pps\": %.3f,\n"
                  "     \"generated\": %llu, \"unsent\": %llu, \"refused\": %llu, \"sent\": %llu, \"sent_bytes\": %llu, \"received\": %llu,\n"
                  "     \"received_bytes\": %llu, \"lost\": %llu, \"reordered\": %llu, \"duplicates\": %llu,\n"
-                 "     \"deadline_misses\": %llu,\n"
+                 "     \"deadline_misses\": %llu, \"misses_gen_stall\": %llu,\n"
                  "     \"latency_ns\": {\"count\": %llu, \"min\": %llu, \"mean\": %llu, \"p50\": %llu, \"p90\": %llu, "
                  "\"p99\": %llu, \"p999\": %llu, \"max\": %llu},\n     \"latency_buckets\": [",
                  json_escape(fl.name).c_str(), c, fl.dst_port, u(fl.budget_us), arr, fl.imix ? 64 : fl.size_min,
@@ -628,7 +694,7 @@ bool write_json(const Gen& g, const std::string& path) {
                  g.send_s > 0 ? static_cast<double>(s.sent) / g.send_s : 0,
                  g.send_s > 0 ? static_cast<double>(s.received) / g.send_s : 0, u(s.generated), u(s.unsent),
                  u(s.refused), u(s.sent), u(s.sent_bytes), u(s.received), u(s.received_bytes), u(lost), u(s.reordered),
-                 u(s.duplicates), u(s.misses), u(s.latency.count()), u(s.latency.min_ns()),
+                 u(s.duplicates), u(s.misses), u(s.misses_gen_stall), u(s.latency.count()), u(s.latency.min_ns()),
                  u(s.latency.count() ? s.latency.sum_ns() / s.latency.count() : 0), u(q.p50), u(q.p90), u(q.p99),
                  u(q.p999), u(q.max));
     bool first = true;
@@ -638,9 +704,18 @@ bool write_json(const Gen& g, const std::string& path) {
       std::fprintf(f, "%s[%llu, %llu]", first ? "" : ", ", u(std::min(Histogram::bucket_high(b), s.latency.max_ns())), u(n));
       first = false;
     }
+    std::fprintf(f, "],\n     \"miss_records_tsc\": [");
+    for (size_t k = 0; k < s.miss_records.size(); ++k)
+      std::fprintf(f, "%s[%llu, %llu]", k ? ", " : "", u(s.miss_records[k].first), u(s.miss_records[k].second));
     std::fprintf(f, "]}%s\n", c + 1 < g.cls.size() ? "," : "");
   }
-  std::fprintf(f, "  ],\n  \"samples\": [\n");
+  std::fprintf(f, "  ],\n  \"stall_records_tsc\": [");
+  const uint64_t kept = std::min<uint64_t>(g.n_stalls, Gen::kStallRing);
+  for (uint64_t k = 0; k < kept; ++k) {
+    const Gen::Stall& st = g.stalls[(g.n_stalls - kept + k) % Gen::kStallRing];
+    std::fprintf(f, "%s[%llu, %llu]", k ? ", " : "", u(st.from), u(st.to));
+  }
+  std::fprintf(f, "],\n  \"samples\": [\n");
   const size_t ns = g.n_samples.load(std::memory_order_acquire);
   for (size_t i = 0; i < ns; ++i) {
     const Sample& s = g.samples[i];
@@ -703,6 +778,7 @@ int main(int argc, char** argv) {
   g.tsc_hz = rte_get_tsc_hz();
   for (size_t c = 0; c < g.opt.flows.size(); ++c) {
     g.cls.push_back(std::make_unique<ClassStats>());
+    g.cls.back()->miss_records.reserve(kMissRecords);
     g.seen.emplace_back(kDupWindow / 64, 0);
     g.budget_tsc[c] = g.opt.flows[c].budget_us * g.tsc_hz / 1000000;
   }
