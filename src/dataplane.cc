@@ -161,14 +161,14 @@ uint64_t spin_until(uint64_t until) {
 // (edf_left). The next poll picks again, after RX has run: a more urgent head that arrived
 // meanwhile is processed first, and the interrupted packet resumes where it stopped. So an urgent
 // packet waits for at most one slice of someone else's work, not for a whole large packet.
-size_t edf_poll(LcoreContext& lc, bool& busy) {
-  // EDF reads its own clock: on a shared lcore, RX's time since the loop's clock must not count as
-  // work done by the packet in progress.
-  uint64_t now = rte_rdtsc();
+size_t edf_poll(LcoreContext& lc, uint64_t loop_now, bool& busy) {
   AppContext& app = *lc.app;
   LcoreStats& st = *lc.stats;
   const size_t burst = app.fixed.burst;
   const bool spin = lc.rt.processing == Processing::kSpin;
+  // spin reads its own clock: on a shared lcore, RX's time since the loop's clock must not count
+  // as work done by the packet in progress. fwd does no timed work; the loop's clock will do.
+  uint64_t now = spin ? rte_rdtsc() : loop_now;
   const uint64_t slice_end = now + app.fixed.edf_slice_tsc;
   EdfQueues q{lc};
 
@@ -447,7 +447,7 @@ int lcore_main(void* arg) {
         lc.rx_stopped.store(true, std::memory_order_release);
     }
     bool edf_busy = false;
-    if (lc.has_edf) work += edf_poll(lc, edf_busy);
+    if (lc.has_edf) work += edf_poll(lc, now, edf_busy);
     if (lc.has_tx) work += tx_poll(lc);
 
     prev_busy = work != 0 || edf_busy;
