@@ -4,7 +4,8 @@
 # (default build-san). Runs, writing JUnit XML into RESULTS_DIR for tools/test.sh's count:
 #   1. the unit tests under ASan + UBSan,
 #   2. part of the integration suite (golden pcap, hostile frames, shutdown under load, command-line
-#      errors) with the sanitized edfpipe, in both memory modes,
+#      errors, EDF with preemption, a TX stall on net_tap) with the sanitized edfpipe, in both
+#      memory modes,
 #   3. each fuzzer for FUZZ_SECONDS (default 60) via tests/fuzz/run.sh.
 # Any sanitizer report fails its test: ASan and UBSan abort the process (exit code 86), LeakSanitizer
 # exits 23. See docs/robustness.md.
@@ -26,13 +27,14 @@ status=0
 echo "sanitizers: unit tests" >&2
 GTEST_OUTPUT="xml:$results/sanitize-unit.xml" "$dir/tests/unit/unit_tests" >"$results/sanitize-unit.log" 2>&1 \
   || { status=1; tail -40 "$results/sanitize-unit.log" >&2; }
-echo "sanitizers: integration (golden, robustness, shutdown, cli)" >&2
+echo "sanitizers: integration (golden, robustness, shutdown, cli, edf, tx stall)" >&2
 py=/usr/bin/python3
 PYTEST_ADDOPTS="" EDFPIPE="$PWD/$dir/src/edfpipe" EDFPCAP="$PWD/tools/edfpcap.py" \
   "$py" -m pytest -q -p no:cacheprovider --junitxml="$results/sanitize-integration.xml" \
   -o junit_suite_name=sanitize-integration \
   tests/integration/test_golden.py tests/integration/test_robustness.py tests/integration/test_shutdown.py \
-  tests/integration/test_cli.py >"$results/sanitize-integration.log" 2>&1 \
+  tests/integration/test_cli.py tests/integration/test_edf.py \
+  tests/integration/test_faults.py::test_tx_link_down_and_up >"$results/sanitize-integration.log" 2>&1 \
   || { status=1; tail -60 "$results/sanitize-integration.log" >&2; }
 tail -1 "$results/sanitize-integration.log" >&2
 echo "sanitizers: fuzzers, ${FUZZ_SECONDS:-60} s each" >&2
