@@ -129,6 +129,7 @@ int main(int argc, char** argv) {
     std::fputs(edf::profile_to_ini(app.profile).c_str(), stdout);
     return EXIT_SUCCESS;
   }
+  for (const std::string& w : edf::profile_warnings(app.profile)) std::fprintf(stderr, "edfpipe: warning: %s\n", w.c_str());
   if (opts.check_profile) {
     std::printf("%s: profile OK (%zu classes)\n", app.profile.source.c_str(), app.profile.classes.size());
     return EXIT_SUCCESS;

@@ -102,6 +102,7 @@ void change(const std::vector<Setting>& settings) {
   }
   if (!r.message.empty()) out("warning: " + r.message + "\n");
   for (const Setting& st : settings) out("ok: [" + st.section + "] " + st.key + " = " + st.value + "\n");
+  for (const std::string& w : profile_warnings(app.profile)) out("warning: " + w + "\n");
 }
 
 void change(const std::string& section, const std::string& key, const std::string& value) {

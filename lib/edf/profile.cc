@@ -340,6 +340,23 @@ std::optional<std::string> apply_setting(Profile& p, std::string_view section,
          "] (expected pipeline, lcores, fwd, class NAME, port N)";
 }
 
+std::vector<std::string> profile_warnings(const Profile& p) {
+  std::vector<std::string> warns;
+  if (p.pipeline.scheduling != Scheduling::kEdf) return warns;
+  for (size_t j = 1; j < p.classes.size(); ++j) {
+    const ClassConfig& b = p.classes[j];
+    for (size_t i = 0; i < j; ++i) {
+      const ClassConfig& a = p.classes[i];
+      if (b.budget_us >= a.budget_us) continue;
+      warns.push_back("[class " + b.name + "] budget_us = " + std::to_string(b.budget_us) + " is tighter than [class " +
+                      a.name + "] budget_us = " + std::to_string(a.budget_us) + ", listed before it: class order " +
+                      "is priority under overload and after an output stall; list the tightest budget first");
+      break;
+    }
+  }
+  return warns;
+}
+
 std::vector<std::string> validate_profile(const Profile& p) {
   std::vector<std::string> errs;
   if (p.classes.empty()) errs.push_back("no traffic classes: define at least one [class NAME]");

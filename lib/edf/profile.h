@@ -91,7 +91,7 @@ struct PipelineConfig {
   Processing processing = Processing::kFwd;
   uint32_t spin_base_ns = 100000;  // spin stage: base_ns + per_byte_ns * UDP payload bytes
   uint32_t spin_per_byte_ns = 71;  // 71 ns * 1400 B ~= 100 us, the prototype's size term
-  uint32_t edf_slice_us = 20;      // EDF gives its lcore back after this long (shared lcores)
+  uint32_t edf_slice_us = 20;      // spin: a poll spins at most this long (preemption granularity)
   IdlePolicy idle = IdlePolicy::kYield;
   uint32_t idle_polls = 64;        // empty polls before the idle policy applies
   uint32_t idle_sleep_us = 20;     // sleep length for idle = sleep
@@ -133,6 +133,11 @@ struct Profile {
 // Cross-checks that span keys: class count, unique names, one default class, overlapping port
 // ranges or DSCP values between classes, port map ranges. Returns messages naming what clashes.
 [[nodiscard]] std::vector<std::string> validate_profile(const Profile& p);
+
+// What is valid but probably not meant: with scheduling = edf, class order is priority (EDF's
+// overload rule, egress recovery after a stall), so a class listed after one with a looser budget
+// is warned about. One message per such class.
+[[nodiscard]] std::vector<std::string> profile_warnings(const Profile& p);
 
 // The profile as INI text that load_profile() reads back to an equal profile.
 [[nodiscard]] std::string profile_to_ini(const Profile& p);

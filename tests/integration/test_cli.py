@@ -172,6 +172,16 @@ def test_check_profile_accepts_good_profile(edfpipe_bin, tmp_path):
     assert not res.extra["started_eal"]
 
 
+def test_class_order_warning(edfpipe_bin):
+    # Valid, so it runs, but class order is priority: a tighter budget listed later is warned about.
+    res = edfit.run_cli(edfpipe_bin, ["--set", "class low.budget_us=500", "--check-profile"])
+    assert res.rc == 0 and "profile OK" in res.stdout, res.describe()
+    assert "warning: [class low] budget_us = 500 is tighter than [class high] budget_us = 1000" in res.stderr, \
+        res.describe()
+    plain = edfit.run_cli(edfpipe_bin, ["--check-profile"])
+    assert plain.rc == 0 and "warning" not in plain.stderr, plain.describe()
+
+
 def test_dump_profile_round_trips(edfpipe_bin, tmp_path):
     # profile_to_ini's output reads back to the same profile, overrides included.
     args = ["--set", "class high.budget_us=700", "--burst", "64", "--rate", "0:1000000000",

@@ -169,6 +169,24 @@ TEST(Profile, DefaultProfileIsValidAndMatchesThePrototype) {
   EXPECT_EQ(p.port(3).rx_quantum_bytes, PortConfig{}.rx_quantum_bytes);
 }
 
+TEST(Profile, WarnsWhenAClassIsTighterThanOneListedBeforeIt) {
+  Profile p = default_profile();
+  EXPECT_TRUE(profile_warnings(p).empty()) << join(profile_warnings(p));
+  ASSERT_FALSE(apply_setting(p, "class low", "budget_us", "500"));  // tighter than high (1000) and medium
+  const std::vector<std::string> w = profile_warnings(p);
+  ASSERT_EQ(w.size(), 1u) << join(w);
+  EXPECT_NE(w[0].find("[class low] budget_us = 500"), std::string::npos) << w[0];
+  EXPECT_NE(w[0].find("[class high] budget_us = 1000"), std::string::npos) << w[0];
+  EXPECT_TRUE(validate_profile(p).empty());  // a warning, not an error
+  // Equal budgets are fine; fifo has no class order, so no warning.
+  ASSERT_FALSE(apply_setting(p, "class low", "budget_us", "1000"));
+  ASSERT_FALSE(apply_setting(p, "class medium", "budget_us", "1000"));
+  EXPECT_TRUE(profile_warnings(p).empty()) << join(profile_warnings(p));
+  ASSERT_FALSE(apply_setting(p, "class low", "budget_us", "500"));
+  ASSERT_FALSE(apply_setting(p, "pipeline", "scheduling", "fifo"));
+  EXPECT_TRUE(profile_warnings(p).empty());
+}
+
 TEST(Profile, EmptyDocumentKeepsTheBase) {
   IniDocument doc;
   doc.path = "empty.ini";
