@@ -48,20 +48,21 @@ def test_high_overtakes_earlier_low(edfpipe, make_pcap):
 
 
 def test_high_preempts_low_in_progress(edfpipe, make_pcap):
-    # 10 low frames, then 10 high, read one per RX poll (--burst 1), each costing 5 ms of spin. EDF
+    # 10 low frames, then 10 high, read one per RX poll (--burst 1), each costing 20 ms of spin. EDF
     # starts the first low frame before any high frame has arrived; it spins in 20 us slices, and
-    # RX reads the first high frame a few slices later, long before the 5 ms are up. The low frame
+    # RX reads the first high frame a few slices later, long before the 20 ms are up (even if the
+    # machine takes the CPU away for a few milliseconds meanwhile: the spin is timed on the TSC). The low frame
     # must give way (it keeps its progress and resumes afterwards) rather than finish first: a
     # non-preemptive stage would send it before every high frame.
     pcap, manifest = make_pcap("--count", 20, "--order", "low-then-high", "--seed", 4)
     assert manifest["classes"]["low"] == manifest["classes"]["high"] == 10
     res, order = run_spin(edfpipe, (pcap, manifest), "preempt",
-                          ["--burst", "1", "--spin-base-ns", "5000000", "--spin-per-byte-ns", "0"])
+                          ["--burst", "1", "--spin-base-ns", "20000000", "--spin-per-byte-ns", "0"])
     classes = [c for _, c in order]
     assert classes == ["high"] * 10 + ["low"] * 10, f"EDF did not preempt the low frame in progress: {classes}"
     assert_fifo_per_class(order)
     cls = edfit.by_class(res.stats)
-    # Each high frame waited only for the high frames before it (10 x 5 ms at most), never for a low one.
+    # Each high frame waited only for the high frames before it (10 x 20 ms at most), never for a low one.
     assert cls["high"]["latency_ns"]["max"] < cls["low"]["latency_ns"]["min"], (cls["high"]["latency_ns"],
                                                                              cls["low"]["latency_ns"])
 
