@@ -76,7 +76,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreStats {
   // Ring high-water marks, packets, kept by the ring's producer after each enqueue burst.
   std::array<uint64_t, kMaxClasses> edf_ring_hwm;                          // RX lcores
   std::array<std::array<uint64_t, kMaxClasses>, kMaxPorts> tx_ring_hwm;   // EDF lcore
-  std::array<uint64_t, kMaxPorts> tx_stalls;  // TX lcore: times a port went kNormal -> kStalled
+  std::array<uint64_t, kMaxPorts> tx_stalls;  // TX lcore: times a port entered kStalled (outages)
   // Lcore stalls: loop iterations that began more than FixedConfig::stall_tsc after the previous
   // one, that is, the lcore was not running (its CPU was taken away, or an idle sleep overran).
   uint64_t stalls;
@@ -94,6 +94,7 @@ struct FixedConfig {
   uint32_t idle_sleep_us = 20;
   uint64_t edf_slice_tsc = 0;
   uint64_t tx_retry_tsc = 0;
+  uint64_t tx_stall_tsc = 0;  // no packet taken for this long: the port is stalled (1 ms or 2 x tx_retry)
   uint64_t stall_tsc = 0;  // an iteration gap longer than this is a stall (init.cc)
 };
 
@@ -123,8 +124,10 @@ struct RxInput {
   BurstQueue<rte_mbuf*, kMaxBurst> staged;
 };
 
-// Egress after the NIC refuses packets. kStalled: a refused burst was given up (tx_failed); until
-// the NIC takes a packet again, each burst comes from the highest-priority backlogged queue alone,
+// Egress after the NIC refuses packets. kStalled: a refused burst was given up (tx_failed) and the
+// NIC has taken nothing for FixedConfig::tx_stall_tsc (a link down, a peer that stopped reading; a
+// merely congested link keeps taking packets and stays kNormal). Until the NIC takes a packet
+// again, each burst comes from the highest-priority backlogged queue alone,
 // so what probes the port is the most urgent traffic and not a DRR turn of bulk. kCatchUp: the
 // port is back; bursts are formed in class order until queue 0 is empty (at most about one ring
 // of it), then DRR restarts its round at queue 0.
@@ -134,6 +137,7 @@ struct TxPortState {
   uint16_t port;
   TxMode mode;
   uint32_t catchup_left;  // kCatchUp: packets still allowed in class order
+  uint64_t last_progress_tsc;  // when the NIC last took a packet from this port (0: never)
   std::array<rte_ring*, kMaxClasses> ring;  // EDF -> TX for this port, per class
   std::array<BurstQueue<rte_mbuf*, kMaxBurst>, kMaxClasses> staged;
   Drr<kMaxClasses> drr;

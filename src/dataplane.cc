@@ -287,16 +287,17 @@ size_t tx_send(AppContext& app, LcoreStats& st, TxPortState& tp, rte_mbuf** pkts
     const uint64_t cycles = now > arrival[k] ? now - arrival[k] : 0;
     st.latency[cls[k]].record(cycles * 1000000000ull / app.tsc_hz);
   }
+  if (sent) tp.last_progress_tsc = now;
   for (size_t k = sent; k < n; ++k) tp.pending[tp.n_pending++] = pkts[k];
   if (tp.n_pending) tp.pending_since_tsc = now;
   return sent;
 }
 
 // The NIC took a packet from a stalled port: it is back. Class order continues for up to one ring
-// of queue 0 (plus what TX had staged), so the highest-priority backlog leaves first.
-void start_catch_up(TxPortState& tp) {
+// of queue 0 plus one staged burst, so the highest-priority backlog leaves first.
+void start_catch_up(TxPortState& tp, unsigned burst) {
   tp.mode = TxMode::kCatchUp;
-  tp.catchup_left = rte_ring_get_capacity(tp.ring[0]) + kMaxBurst;
+  tp.catchup_left = rte_ring_get_capacity(tp.ring[0]) + burst;
 }
 
 // TX reads its own clock, once per poll: when roles share an lcore, the loop's clock was read
@@ -317,7 +318,7 @@ size_t tx_poll(LcoreContext& lc) {
       tp.n_pending = 0;
       const size_t sent = tx_send(app, st, tp, out.data(), n, now);
       work += sent;
-      if (sent && tp.mode == TxMode::kStalled) start_catch_up(tp);
+      if (sent && tp.mode == TxMode::kStalled) start_catch_up(tp, burst);
       if (tp.n_pending) {
         tp.pending_since_tsc = since;
         if (now - since < app.fixed.tx_retry_tsc) continue;  // backpressure: serve no new packets
@@ -327,7 +328,9 @@ size_t tx_poll(LcoreContext& lc) {
         }
         rte_pktmbuf_free_bulk(tp.pending.data(), tp.n_pending);
         tp.n_pending = 0;
-        if (tp.mode != TxMode::kStalled) {
+        // A congested link still takes packets now and then: only a port that took nothing for
+        // tx_stall_tsc is stalled (DRR keeps sharing a slow link by quanta).
+        if (tp.mode != TxMode::kStalled && now - tp.last_progress_tsc >= app.fixed.tx_stall_tsc) {
           tp.mode = TxMode::kStalled;
           counter_add(st.tx_stalls[tp.port], 1);
         }
@@ -360,7 +363,7 @@ size_t tx_poll(LcoreContext& lc) {
     if (n == 0) continue;
     const size_t sent = tx_send(app, st, tp, out.data(), n, now);
     work += n;
-    if (sent && tp.mode == TxMode::kStalled) start_catch_up(tp);
+    if (sent && tp.mode == TxMode::kStalled) start_catch_up(tp, burst);
   }
   return work;
 }

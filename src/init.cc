@@ -82,6 +82,7 @@ std::string init_app(AppContext& app) {
   app.fixed.idle_sleep_us = pc.idle_sleep_us;
   app.fixed.edf_slice_tsc = uint64_t{pc.edf_slice_us} * app.tsc_hz / 1000000;
   app.fixed.tx_retry_tsc = uint64_t{pc.tx_retry_us} * app.tsc_hz / 1000000;
+  app.fixed.tx_stall_tsc = std::max<uint64_t>(1000, 2 * uint64_t{pc.tx_retry_us}) * app.tsc_hz / 1000000;
   // An iteration may legitimately last one EDF slice, or one idle sleep: only more is a stall.
   const uint64_t sleep_us = pc.idle == IdlePolicy::kSleep ? pc.idle_sleep_us : 0;
   app.fixed.stall_tsc = (200 + uint64_t{pc.edf_slice_us} + sleep_us) * app.tsc_hz / 1000000;

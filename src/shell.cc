@@ -229,7 +229,8 @@ void cmd_show_port(void* parsed, cmdline*, void*) {
   (void)rte_eth_dev_info_get(id, &info);
   const PortConfig pc = g_shell->app->profile.port(id);
   uint64_t stalls = 0;
-  for (const LcoreContext* lc : g_shell->app->lcores) stalls += counter_read(lc->stats->tx_stalls[id]);
+  if (id < kMaxPorts)  // EAL may know more ports than edfpipe can use; those never transmit
+    for (const LcoreContext* lc : g_shell->app->lcores) stalls += counter_read(lc->stats->tx_stalls[id]);
   char line[512];
   std::snprintf(line, sizeof line,
                 "port %u (%s): link %s %u Mbps\n  rx packets %llu bytes %llu missed %llu errors %llu no_mbuf %llu\n"

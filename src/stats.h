@@ -29,7 +29,7 @@ struct ClassSnapshot {
 struct PortSnapshot {
   uint16_t port = 0;
   uint64_t ipackets = 0, imissed = 0, ierrors = 0, rx_nombuf = 0, opackets = 0, oerrors = 0;
-  uint64_t tx_stalls = 0;  // edfpipe's own: times TX gave up a refused burst on a working port
+  uint64_t tx_stalls = 0;  // edfpipe's own: outages of the port as an output (TxMode::kStalled)
 };
 
 struct Snapshot {

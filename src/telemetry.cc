@@ -3,6 +3,7 @@
 #include <rte_lcore.h>
 #include <rte_telemetry.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <sstream>
@@ -191,8 +192,10 @@ int cmd_lcores(const char*, const char*, rte_tel_data* d) {
     add_u64(e, "packets", work);
     add_u64(e, "busy_cycles_per_packet", work ? busy / work : 0);
     add_u64(e, "stalls", counter_read(st.stalls));
-    add_u64(e, "stall_max_us", counter_read(st.stall_max_cycles) * 1000000 / app->tsc_hz);
-    add_u64(e, "stall_total_us", counter_read(st.stall_cycles) * 1000000 / app->tsc_hz);
+    // Divide first: cycles * 10^6 would wrap after about 100 minutes of stalls in all.
+    const uint64_t tsc_per_us = std::max<uint64_t>(app->tsc_hz / 1000000, 1);
+    add_u64(e, "stall_max_us", counter_read(st.stall_max_cycles) / tsc_per_us);
+    add_u64(e, "stall_total_us", counter_read(st.stall_cycles) / tsc_per_us);
     rte_tel_data_add_dict_container(d, std::to_string(lc->lcore_id).c_str(), e, 0);
   }
   return 0;

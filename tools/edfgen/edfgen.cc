@@ -18,7 +18,7 @@
 // report shows requested, generated and sent rates separately and never hides a shortfall.
 //
 // Generator stalls: the worker checks the TSC between its steps; a gap longer than --stall-us means
-// it was not running (the host or the kernel took its CPU). A packet in flight across such a gap
+// it was not running (the host or the kernel took its CPU, or, while draining, it yielded). A packet in flight across such a gap
 // has that time in its measured latency although neither the link nor the device under test held
 // it. Latency is reported as measured; a deadline miss whose latency minus the stalls it overlapped
 // is within budget is also counted as `misses_gen_stall`, so a report can tell the generator's
