@@ -26,6 +26,7 @@
 #include "edf/histogram.h"
 #include "edf/port_map.h"
 #include "edf/profile.h"
+#include "edf/stall_log.h"
 #include "edf/token_bucket.h"
 
 namespace edf {
@@ -77,11 +78,6 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreStats {
   std::array<uint64_t, kMaxClasses> edf_ring_hwm;                          // RX lcores
   std::array<std::array<uint64_t, kMaxClasses>, kMaxPorts> tx_ring_hwm;   // EDF lcore
   std::array<uint64_t, kMaxPorts> tx_stalls;  // TX lcore: times a port entered kStalled (outages)
-  // Lcore stalls: loop iterations that began more than FixedConfig::stall_tsc after the previous
-  // one, that is, the lcore was not running (its CPU was taken away, or an idle sleep overran).
-  uint64_t stalls;
-  uint64_t stall_cycles;      // sum of those gaps
-  uint64_t stall_max_cycles;  // the longest
 };
 
 enum class Phase : int { kRun, kDrain, kStop };
@@ -157,12 +153,9 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreContext {
   std::atomic<uint64_t> config_seen{0};  // generation of RuntimeConfig applied (lcore: wo; ctlplane: ro)
   RuntimeConfig rt;                      // this lcore's copy (lcore only)
   LcoreStats* stats = nullptr;  // rte_zmalloc'd on this lcore's socket
-  // The latest stalls as (from, to) TSC, oldest first from n_stall_records % kStallRecords (lcore:
-  // wo; ctlplane: ro after the lcore stopped). Same TSC as edfgen's, so a load run can line up a
-  // late packet with the moment edfpipe's lcore was not running.
-  static constexpr size_t kStallRecords = 1024;
-  std::array<std::array<uint64_t, 2>, kStallRecords> stall_records{};
-  uint64_t n_stall_records = 0;
+  // Loop iterations that began more than FixedConfig::stall_tsc after the previous one: the lcore
+  // was not running (lcore: wo; ctlplane: counts at any time, records after the lcore stopped).
+  StallLog stalls;
 
   // RX role
   std::vector<RxInput> inputs;  // sized before launch

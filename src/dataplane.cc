@@ -376,15 +376,6 @@ void idle(const FixedConfig& p) {
   }
 }
 
-void note_stall(LcoreContext& lc, uint64_t from, uint64_t to) {
-  LcoreStats& st = *lc.stats;
-  const uint64_t gap = to - from;
-  counter_add(st.stalls, 1);
-  counter_add(st.stall_cycles, gap);
-  if (gap > counter_read(st.stall_max_cycles)) counter_set(st.stall_max_cycles, gap);
-  lc.stall_records[lc.n_stall_records++ % LcoreContext::kStallRecords] = {from, to};
-}
-
 // At stop: everything still staged on this lcore is freed and counted as a shutdown drop.
 void flush_staged(LcoreContext& lc) {
   LcoreStats& st = *lc.stats;
@@ -429,7 +420,7 @@ int lcore_main(void* arg) {
     const Phase phase = app.phase.load(std::memory_order_acquire);
     if (phase == Phase::kStop) break;
     const uint64_t now = rte_rdtsc();
-    if (now - prev > p.stall_tsc) note_stall(lc, prev, now);
+    lc.stalls.note(prev, now, p.stall_tsc);
     // Busy cycles from the clock already read: the previous iteration's length, if it worked.
     counter_add(st.total_cycles, now - prev);
     if (prev_busy) counter_add(st.busy_cycles, now - prev);

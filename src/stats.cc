@@ -219,21 +219,20 @@ std::string report_json(const AppContext& app, const Snapshot& s, const std::vec
   o << "],\n  \"lcores\": [";
   for (size_t i = 0; i < app.lcores.size(); ++i) {
     const LcoreContext& lc = *app.lcores[i];
-    const LcoreStats& st = *lc.stats;
     const std::string roles = roles_of(lc);
     const double us = 1e6 / static_cast<double>(app.tsc_hz);
     o << (i ? "," : "") << "\n    {\"lcore\": " << lc.lcore_id << ", \"roles\": \"" << roles
       << "\", \"stall_threshold_us\": " << static_cast<double>(app.fixed.stall_tsc) * us
-      << ", \"stalls\": " << counter_read(st.stalls)
-      << ", \"stall_max_us\": " << static_cast<double>(counter_read(st.stall_max_cycles)) * us
-      << ", \"stall_total_us\": " << static_cast<double>(counter_read(st.stall_cycles)) * us
+      << ", \"stalls\": " << lc.stalls.count()
+      << ", \"stall_max_us\": " << static_cast<double>(lc.stalls.longest()) * us
+      << ", \"stall_total_us\": " << static_cast<double>(lc.stalls.total()) * us
       << ",\n     \"stall_records_tsc\": [";
     // Read after the lcore stopped (the report is written at exit): oldest first.
-    const uint64_t kept = std::min<uint64_t>(lc.n_stall_records, LcoreContext::kStallRecords);
-    for (uint64_t k = 0; k < kept; ++k) {
-      const auto& r = lc.stall_records[(lc.n_stall_records - kept + k) % LcoreContext::kStallRecords];
-      o << (k ? ", " : "") << "[" << r[0] << ", " << r[1] << "]";
-    }
+    const char* sep = "";
+    lc.stalls.for_each([&](uint64_t from, uint64_t to) {
+      o << sep << "[" << from << ", " << to << "]";
+      sep = ", ";
+    });
     o << "]}";
   }
   o << "\n  ],\n  \"mempools\": [";

@@ -191,11 +191,11 @@ int cmd_lcores(const char*, const char*, rte_tel_data* d) {
     add_u64(e, "busy_permille", total ? static_cast<uint64_t>(1000.0 * static_cast<double>(busy) / static_cast<double>(total)) : 0);
     add_u64(e, "packets", work);
     add_u64(e, "busy_cycles_per_packet", work ? busy / work : 0);
-    add_u64(e, "stalls", counter_read(st.stalls));
+    add_u64(e, "stalls", lc->stalls.count());
     // Divide first: cycles * 10^6 would wrap after about 100 minutes of stalls in all.
     const uint64_t tsc_per_us = std::max<uint64_t>(app->tsc_hz / 1000000, 1);
-    add_u64(e, "stall_max_us", counter_read(st.stall_max_cycles) / tsc_per_us);
-    add_u64(e, "stall_total_us", counter_read(st.stall_cycles) / tsc_per_us);
+    add_u64(e, "stall_max_us", lc->stalls.longest() / tsc_per_us);
+    add_u64(e, "stall_total_us", lc->stalls.total() / tsc_per_us);
     rte_tel_data_add_dict_container(d, std::to_string(lc->lcore_id).c_str(), e, 0);
   }
   return 0;

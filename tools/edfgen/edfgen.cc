@@ -55,6 +55,7 @@
 #include <vector>
 
 #include "edf/histogram.h"
+#include "edf/stall_log.h"
 
 namespace {
 
@@ -144,13 +145,8 @@ struct Gen {
   std::atomic<int> phase{0};          // main: wo; 0 run, 1 stop now
   std::atomic<bool> done{false};      // worker: wo when it stopped polling
   uint64_t foreign = 0;               // received frames without our magic (worker wo)
-  // Generator stalls (worker wo): the latest kStallRing gaps, oldest first, and totals.
-  struct Stall {
-    uint64_t from, to;
-  };
-  static constexpr size_t kStallRing = 1024;
-  std::array<Stall, kStallRing> stalls{};
-  uint64_t n_stalls = 0, stall_total_tsc = 0, stall_max_tsc = 0, stall_tsc = 0, last_check_tsc = 0;
+  edf::StallLog stalls;  // generator stalls (worker wo; read after it stopped)
+  uint64_t stall_tsc = 0, last_check_tsc = 0;
   double send_s = 0, run_s = 0;       // worker wo before done
   uint64_t start_tsc = 0;
 };
@@ -365,27 +361,8 @@ void write_frame(rte_mbuf* m, const FlowConfig& f, uint8_t cls, uint32_t len, ui
 
 // Records a generator stall if the worker's previous check was more than --stall-us ago.
 void check_stall(Gen& g, uint64_t now) {
-  const uint64_t gap = now > g.last_check_tsc ? now - g.last_check_tsc : 0;
-  if (gap > g.stall_tsc) {
-    g.stalls[g.n_stalls % Gen::kStallRing] = {g.last_check_tsc, now};
-    ++g.n_stalls;
-    g.stall_total_tsc += gap;
-    g.stall_max_tsc = std::max(g.stall_max_tsc, gap);
-  }
+  g.stalls.note(g.last_check_tsc, now, g.stall_tsc);
   g.last_check_tsc = now;
-}
-
-// Cycles of [from, to) during which the generator was stalled (the stalls still in the ring).
-uint64_t stalled_within(const Gen& g, uint64_t from, uint64_t to) {
-  uint64_t sum = 0;
-  const uint64_t kept = std::min<uint64_t>(g.n_stalls, Gen::kStallRing);
-  for (uint64_t k = 1; k <= kept; ++k) {
-    const Gen::Stall& st = g.stalls[(g.n_stalls - k) % Gen::kStallRing];
-    if (st.to <= from) break;  // older ones end earlier still
-    const uint64_t a = std::max(st.from, from), b = std::min(st.to, to);
-    if (b > a) sum += b - a;
-  }
-  return sum;
 }
 
 void on_receive(Gen& g, rte_mbuf* m, uint64_t now) {
@@ -429,7 +406,7 @@ void on_receive(Gen& g, rte_mbuf* m, uint64_t now) {
   const uint64_t cyc = now > h.tx_tsc ? now - h.tx_tsc : 0;
   if (cyc > g.budget_tsc[h.cls]) {
     ++s.misses;
-    if (cyc - stalled_within(g, h.tx_tsc, now) <= g.budget_tsc[h.cls]) ++s.misses_gen_stall;
+    if (cyc - g.stalls.overlap(h.tx_tsc, now) <= g.budget_tsc[h.cls]) ++s.misses_gen_stall;
     if (s.miss_records.size() < kMissRecords) s.miss_records.push_back({uint64_t{h.tx_tsc}, now});  // reserved: no allocation
   }
   const uint64_t ns = static_cast<uint64_t>(static_cast<double>(cyc) * 1e9 / static_cast<double>(g.tsc_hz));
@@ -643,8 +620,8 @@ void print_table(const Gen& g) {
   if (g.foreign) std::printf("foreign frames received (no edfgen header): %llu\n", static_cast<unsigned long long>(g.foreign));
   const double us_per_tsc = 1e6 / static_cast<double>(g.tsc_hz);
   std::printf("generator stalls (worker gaps > %llu us): %llu, longest %.1f us, total %.1f us; misses explained by them:",
-              static_cast<unsigned long long>(g.opt.stall_us), static_cast<unsigned long long>(g.n_stalls),
-              static_cast<double>(g.stall_max_tsc) * us_per_tsc, static_cast<double>(g.stall_total_tsc) * us_per_tsc);
+              static_cast<unsigned long long>(g.opt.stall_us), static_cast<unsigned long long>(g.stalls.count()),
+              static_cast<double>(g.stalls.longest()) * us_per_tsc, static_cast<double>(g.stalls.total()) * us_per_tsc);
   for (size_t c = 0; c < g.cls.size(); ++c)
     std::printf(" %s %llu/%llu", g.opt.flows[c].name.c_str(), static_cast<unsigned long long>(g.cls[c]->misses_gen_stall),
                 static_cast<unsigned long long>(g.cls[c]->misses));
@@ -670,9 +647,9 @@ bool write_json(const Gen& g, const std::string& path) {
                "  \"run_s\": %.6f,\n  \"foreign\": %llu,\n"
                "  \"generator_stalls\": {\"threshold_us\": %llu, \"count\": %llu, \"max_us\": %.1f, \"total_us\": %.1f},\n"
                "  \"classes\": [\n",
-               u(g.tsc_hz), g.opt.duration_s, g.send_s, g.run_s, u(g.foreign), u(g.opt.stall_us), u(g.n_stalls),
-               static_cast<double>(g.stall_max_tsc) * 1e6 / static_cast<double>(g.tsc_hz),
-               static_cast<double>(g.stall_total_tsc) * 1e6 / static_cast<double>(g.tsc_hz));
+               u(g.tsc_hz), g.opt.duration_s, g.send_s, g.run_s, u(g.foreign), u(g.opt.stall_us), u(g.stalls.count()),
+               static_cast<double>(g.stalls.longest()) * 1e6 / static_cast<double>(g.tsc_hz),
+               static_cast<double>(g.stalls.total()) * 1e6 / static_cast<double>(g.tsc_hz));
   for (size_t c = 0; c < g.cls.size(); ++c) {
     const ClassStats& s = *g.cls[c];
     const FlowConfig& fl = g.opt.flows[c];
@@ -710,11 +687,11 @@ bool write_json(const Gen& g, const std::string& path) {
     std::fprintf(f, "]}%s\n", c + 1 < g.cls.size() ? "," : "");
   }
   std::fprintf(f, "  ],\n  \"stall_records_tsc\": [");
-  const uint64_t kept = std::min<uint64_t>(g.n_stalls, Gen::kStallRing);
-  for (uint64_t k = 0; k < kept; ++k) {
-    const Gen::Stall& st = g.stalls[(g.n_stalls - kept + k) % Gen::kStallRing];
-    std::fprintf(f, "%s[%llu, %llu]", k ? ", " : "", u(st.from), u(st.to));
-  }
+  const char* sep = "";
+  g.stalls.for_each([&](uint64_t from, uint64_t to) {
+    std::fprintf(f, "%s[%llu, %llu]", sep, u(from), u(to));
+    sep = ", ";
+  });
   std::fprintf(f, "],\n  \"samples\": [\n");
   const size_t ns = g.n_samples.load(std::memory_order_acquire);
   for (size_t i = 0; i < ns; ++i) {
