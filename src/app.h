@@ -28,6 +28,7 @@
 #include "edf/profile.h"
 #include "edf/stall_log.h"
 #include "edf/token_bucket.h"
+#include "edf/tsc_scale.h"
 
 namespace edf {
 
@@ -176,6 +177,7 @@ struct AppContext {
   std::array<RuntimeConfig, 2> runtime;  // ctlplane: wo (idle half); lcores: ro (published half)
   std::atomic<uint32_t> runtime_index{0};
   uint64_t tsc_hz = 0;
+  TscScale tsc;  // cycles <-> ns without wrapping or a per-packet divide (edf/tsc_scale.h)
   size_t n_classes = 0;
   // Scheduling queues: one per class (edf), or a single shared one (fifo, the baseline without
   // DRR or EDF). Rings and DRR queues are indexed by queue, counters by class.

@@ -6,6 +6,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "app.h"
 #include "edf/counter.h"
@@ -27,8 +28,9 @@ void free_refused(LcoreStats& st, rte_mbuf** pkts, size_t n, DropReason why) {
   rte_pktmbuf_free_bulk(pkts, static_cast<unsigned>(n));
 }
 
+// hwm is a single-writer counter that telemetry reads concurrently: read it as one too.
 inline void note_hwm(uint64_t& hwm, uint64_t used) {
-  if (used > hwm) counter_set(hwm, used);
+  if (used > counter_read(hwm)) counter_set(hwm, used);
 }
 
 // ---------------------------------------------------------------- RX
@@ -41,15 +43,15 @@ struct RxQueues {
   bool refill;  // false while draining: serve what is staged, poll the NIC no more
   uint64_t now;
 
-  uint32_t head_bytes(size_t i) {
+  std::optional<uint32_t> head_bytes(size_t i) {
     RxInput& in = lc.inputs[i];
     if (in.staged.empty()) {
-      if (!refill) return 0;
+      if (!refill) return std::nullopt;
       rte_mbuf** area = in.staged.refill_area();
       const uint16_t n = rte_eth_rx_burst(in.port, in.queue, area,
                                           static_cast<uint16_t>(lc.app->fixed.burst));
       in.staged.filled(n);
-      if (n == 0) return 0;
+      if (n == 0) return std::nullopt;
       uint64_t bytes = 0;
       for (uint16_t k = 0; k < n; ++k) {
         bytes += rte_pktmbuf_pkt_len(area[k]);
@@ -141,7 +143,7 @@ struct EdfQueues {
 // The spin stage's simulated work for one packet, in TSC cycles.
 uint64_t spin_work_tsc(const AppContext& app, const RuntimeConfig& rt, const PacketMeta& md) {
   const uint64_t ns = rt.spin_base_ns + uint64_t{rt.spin_per_byte_ns} * md.payload_len;
-  return ns * app.tsc_hz / 1000000000ull;
+  return app.tsc.ns_to_cycles(ns);
 }
 
 // Busy-waits until the TSC reaches `until`; returns the TSC when it ended.
@@ -243,12 +245,12 @@ struct TxQueues {
   std::array<rte_mbuf*, kMaxBurst>& out;
   size_t n_out = 0;
 
-  uint32_t head_bytes(size_t c) {
+  std::optional<uint32_t> head_bytes(size_t c) {
     auto& q = tp.staged[c];
     if (q.empty()) {
       const unsigned n = rte_ring_sc_dequeue_burst(tp.ring[c], reinterpret_cast<void**>(q.refill_area()), burst, nullptr);
       q.filled(n);
-      if (n == 0) return 0;
+      if (n == 0) return std::nullopt;
     }
     return rte_pktmbuf_pkt_len(q.front());
   }
@@ -260,14 +262,15 @@ template <typename Queues>
 struct OneQueue {
   Queues& q;
   size_t index;
-  uint32_t head_bytes(size_t) { return q.head_bytes(index); }
+  std::optional<uint32_t> head_bytes(size_t) { return q.head_bytes(index); }
   void pop(size_t) { q.pop(index); }
 };
 
 // Sends `pkts` and keeps what the NIC refused in tp.pending. Must be called with no pending.
 size_t tx_send(AppContext& app, LcoreStats& st, TxPortState& tp, rte_mbuf** pkts, size_t n, uint64_t now) {
   // Once handed over, sent mbufs belong to the PMD (it may free them at once): read what the
-  // stats need first. Converting cycles to ns is one multiply and one divide per packet.
+  // stats need first. Converting cycles to ns is two multiplies per packet, no divide, and does
+  // not wrap however long a packet was held (edf/tsc_scale.h).
   std::array<uint8_t, kMaxBurst> cls;
   std::array<uint32_t, kMaxBurst> len;
   std::array<uint64_t, kMaxBurst> arrival, deadline;
@@ -285,7 +288,7 @@ size_t tx_send(AppContext& app, LcoreStats& st, TxPortState& tp, rte_mbuf** pkts
     counter_add(cc.tx_bytes, len[k]);
     if (now > deadline[k]) counter_add(cc.misses, 1);
     const uint64_t cycles = now > arrival[k] ? now - arrival[k] : 0;
-    st.latency[cls[k]].record(cycles * 1000000000ull / app.tsc_hz);
+    st.latency[cls[k]].record(app.tsc.cycles_to_ns(cycles));
   }
   if (sent) tp.last_progress_tsc = now;
   for (size_t k = sent; k < n; ++k) tp.pending[tp.n_pending++] = pkts[k];
@@ -340,7 +343,7 @@ size_t tx_poll(LcoreContext& lc) {
     tp.bucket.refill(now);
     TxQueues q{tp, burst, out, 0};
     auto admit = [&](uint32_t bytes) { return tp.bucket.try_consume(bytes); };
-    if (tp.mode == TxMode::kCatchUp && (tp.catchup_left == 0 || q.head_bytes(0) == 0)) {
+    if (tp.mode == TxMode::kCatchUp && (tp.catchup_left == 0 || !q.head_bytes(0))) {
       tp.mode = TxMode::kNormal;
       tp.drr.restart();
     }
@@ -351,7 +354,7 @@ size_t tx_poll(LcoreContext& lc) {
       // Probe with the highest-priority backlogged queue alone: lower queues keep their packets
       // (their rings fill and EDF counts tx_ring_full) instead of dying in a refused burst.
       size_t first = 0;
-      while (first < tp.drr.size() && q.head_bytes(first) == 0) ++first;
+      while (first < tp.drr.size() && !q.head_bytes(first)) ++first;
       if (first < tp.drr.size()) {
         OneQueue<TxQueues> only{q, first};
         n = serve_in_order(only, 1, burst, admit);

@@ -58,6 +58,7 @@ std::string init_app(AppContext& app) {
   const Profile& prof = app.profile;
   const PipelineConfig& pc = prof.pipeline;
   app.tsc_hz = rte_get_tsc_hz();
+  app.tsc = TscScale(app.tsc_hz);
   app.n_classes = prof.classes.size();
   app.n_queues = pc.scheduling == Scheduling::kFifo ? 1 : app.n_classes;
   for (size_t c = 0; c < app.n_classes; ++c)
@@ -80,12 +81,12 @@ std::string init_app(AppContext& app) {
   app.fixed.idle = pc.idle;
   app.fixed.idle_polls = pc.idle_polls;
   app.fixed.idle_sleep_us = pc.idle_sleep_us;
-  app.fixed.edf_slice_tsc = uint64_t{pc.edf_slice_us} * app.tsc_hz / 1000000;
-  app.fixed.tx_retry_tsc = uint64_t{pc.tx_retry_us} * app.tsc_hz / 1000000;
-  app.fixed.tx_stall_tsc = std::max<uint64_t>(1000, 2 * uint64_t{pc.tx_retry_us}) * app.tsc_hz / 1000000;
+  app.fixed.edf_slice_tsc = app.tsc.us_to_cycles(pc.edf_slice_us);
+  app.fixed.tx_retry_tsc = app.tsc.us_to_cycles(pc.tx_retry_us);
+  app.fixed.tx_stall_tsc = app.tsc.us_to_cycles(std::max<uint64_t>(1000, 2 * uint64_t{pc.tx_retry_us}));
   // An iteration may legitimately last one EDF slice, or one idle sleep: only more is a stall.
   const uint64_t sleep_us = pc.idle == IdlePolicy::kSleep ? pc.idle_sleep_us : 0;
-  app.fixed.stall_tsc = (200 + uint64_t{pc.edf_slice_us} + sleep_us) * app.tsc_hz / 1000000;
+  app.fixed.stall_tsc = app.tsc.us_to_cycles(200 + uint64_t{pc.edf_slice_us} + sleep_us);
   app.runtime[0] = runtime_from_profile(app, prof, true);
   app.runtime[0].generation = 1;  // lcores start at 0 and take it on their first loop
   app.runtime_index.store(0);

@@ -11,7 +11,7 @@ RuntimeConfig runtime_from_profile(const AppContext& app, const Profile& p, bool
   rt.spin_base_ns = p.pipeline.spin_base_ns;
   rt.spin_per_byte_ns = p.pipeline.spin_per_byte_ns;
   for (size_t c = 0; c < p.classes.size() && c < kMaxClasses; ++c) {
-    rt.budget_tsc[c] = uint64_t{p.classes[c].budget_us} * app.tsc_hz / 1000000;
+    rt.budget_tsc[c] = app.tsc.us_to_cycles(p.classes[c].budget_us);
     rt.expired[c] = p.classes[c].expired;
     rt.quantum_bytes[c] = p.classes[c].quantum_bytes;
   }

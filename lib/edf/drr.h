@@ -7,8 +7,12 @@
 // gets quantum_i / sum(quanta) of the bytes, within one maximum packet size per round.
 //
 // The scheduler is generic over a Queues type that exposes, for queue index i:
-//   uint32_t head_bytes(size_t i)  -- size of the head packet in bytes, 0 when the queue is empty
-//   void     pop(size_t i)         -- hand the head packet on (the caller's emit step)
+//   std::optional<uint32_t> head_bytes(size_t i) -- size of the head packet in bytes, or
+//                                                    std::nullopt when the queue is empty
+//   void pop(size_t i)                            -- hand the head packet on (the caller's emit step)
+// "Empty" and "a head of 0 bytes" are different answers on purpose: a zero-length frame is a packet
+// like any other (RX pops it and counts it as a runt); were 0 to mean empty, it would sit at the
+// head of its queue for ever and the queue would never be polled again.
 // and the caller bounds the work with max_packets (a burst) and a byte/token budget check.
 // Units: bytes. Does not allocate; one instance belongs to one lcore (not thread-safe).
 // Quanta must be > 0 (the profile validator rejects 0) and at least one maximum packet size for
@@ -18,6 +22,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 namespace edf {
@@ -59,14 +64,15 @@ class Drr {
     size_t sent = 0;
     size_t empty_visits = 0;  // consecutive queues found empty: stop after a full idle cycle
     while (sent < max_packets && n_ > 0) {
-      const uint32_t head = q.head_bytes(cur_);
-      if (head == 0) {
+      const std::optional<uint32_t> head_or_empty = q.head_bytes(cur_);
+      if (!head_or_empty) {
         deficit_[cur_] = 0;  // an idle queue does not bank credit
         advance();
         if (++empty_visits >= n_) break;
         continue;
       }
       empty_visits = 0;
+      const uint32_t head = *head_or_empty;
       if (fresh_) {
         deficit_[cur_] += quantum_[cur_];
         fresh_ = false;
@@ -109,9 +115,9 @@ size_t serve_in_order(Queues& q, size_t n_queues, size_t max_packets, Admit&& ad
   size_t sent = 0;
   for (size_t i = 0; i < n_queues && sent < max_packets; ++i) {
     while (sent < max_packets) {
-      const uint32_t head = q.head_bytes(i);
-      if (head == 0) break;
-      if (!admit(head)) return sent;
+      const std::optional<uint32_t> head = q.head_bytes(i);
+      if (!head) break;
+      if (!admit(*head)) return sent;
       q.pop(i);
       ++sent;
     }

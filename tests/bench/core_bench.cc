@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -87,7 +88,7 @@ struct BackloggedQueues {
   static constexpr size_t kSizes = 256;
   std::array<std::array<uint32_t, kSizes>, kQueues> sizes{};
   std::array<size_t, kQueues> head{};
-  uint32_t head_bytes(size_t i) const { return sizes[i][head[i] % kSizes]; }
+  std::optional<uint32_t> head_bytes(size_t i) const { return sizes[i][head[i] % kSizes]; }
   void pop(size_t i) { ++head[i]; }
 };
 

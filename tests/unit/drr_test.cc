@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <deque>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -46,11 +47,12 @@ struct FakeQueues {
     while (q[i].size() < 4) q[i].push_back(next_size(i));
   }
 
-  uint32_t head_bytes(size_t i) {
+  std::optional<uint32_t> head_bytes(size_t i) {
     if (i < last_head_query) ++head_wraps;
     last_head_query = i;
-    if (backlog && min_size[i] != 0) top_up(i);
-    return q[i].empty() ? 0 : q[i].front();
+    if (backlog && min_size[i] != 0) top_up(i);  // min_size 0: a queue filled by hand
+    if (q[i].empty()) return std::nullopt;
+    return q[i].front();
   }
   void pop(size_t i) {
     EXPECT_FALSE(q[i].empty()) << "pop of empty queue " << i;
@@ -193,6 +195,27 @@ TEST(Drr, IdleQueueDoesNotBankCredit) {
   while (first + run < fq.pops.size() && fq.pops[first + run] == 2) ++run;
   EXPECT_EQ(run, 3000u / 64u);  // floor(quantum / 64) frames, exactly
   EXPECT_GT(fq.served_bytes[2], served_before);
+}
+
+// A zero-byte head is a packet, not an empty queue: it is popped (RX then counts it as a runt),
+// and the packets behind it are served. Were 0 read as "empty", the queue would stop for good.
+TEST(Drr, ZeroByteHeadIsServedNotMistakenForEmpty) {
+  const std::array<uint32_t, 2> quanta{1500, 1500};
+  Drr<8> drr(quanta);
+  FakeQueues fq;
+  fq.q[0] = {64, 0, 64};
+  fq.q[1] = {0};
+  EXPECT_EQ(drr.serve(fq, 32), 4u);
+  EXPECT_EQ(fq.pops, (std::vector<size_t>{0, 0, 0, 1}));
+  EXPECT_TRUE(fq.q[0].empty());
+  EXPECT_TRUE(fq.q[1].empty());
+  // Also when the zero-byte packet is the only thing a queue ever holds, in any position.
+  for (size_t at = 0; at < 3; ++at) {
+    FakeQueues g;
+    g.q[at % 2] = {0, 0, 0};
+    Drr<8> d(quanta);
+    EXPECT_EQ(d.serve(g, 32), 3u) << at;
+  }
 }
 
 TEST(Drr, AdmitRefusalResumesAtTheSameQueueWithTheSameDeficit) {
@@ -339,6 +362,14 @@ TEST(ServeInOrder, StopsAtTheFirstRefusal) {
   tokens = 10000;
   EXPECT_EQ(serve_in_order(fq, 2, 32, admit), 3u);
   EXPECT_EQ(fq.pops, (std::vector<size_t>{0, 0, 0, 1}));
+}
+
+TEST(ServeInOrder, ZeroByteHeadIsServed) {
+  FakeQueues fq;
+  fq.q[0] = {0, 100};
+  fq.q[1] = {0};
+  EXPECT_EQ(serve_in_order(fq, 2, 32, [](uint32_t) { return true; }), 3u);
+  EXPECT_EQ(fq.pops, (std::vector<size_t>{0, 0, 1}));
 }
 
 }  // namespace

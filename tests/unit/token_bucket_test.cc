@@ -60,7 +60,7 @@ TEST(TokenBucket, AdmitsRateTimesTimePlusBurstOverTenSeconds) {
     const SendTotals run = greedy_run(tb, start, duration, c.step_cycles, rng, c.min_size, c.max_size);
     const double seconds = static_cast<double>(duration) / kHz;
     const double ideal = static_cast<double>(c.rate_bps) * seconds / 8 + static_cast<double>(c.burst_bytes);
-    // Never more than the bucket allows (the integer rate rounds down, so this is strict) ...
+    // Never more than the bucket allows ...
     EXPECT_LE(static_cast<double>(run.admitted_bytes), ideal) << c.rate_bps;
     // ... and not less than 1 % below it.
     EXPECT_GE(static_cast<double>(run.admitted_bytes), ideal * 0.99) << c.rate_bps;
@@ -157,10 +157,29 @@ TEST(TokenBucket, NoOverflowAfterVeryLongIdle) {
   ASSERT_TRUE(slow.try_consume(burst));
   slow.refill(hz * 3600);
   EXPECT_EQ(slow.tokens_bytes(), 3600u);
-  // rate < 8 bit/s rounds to zero bytes per second: the limit is off, not stuck.
-  TokenBucket tiny(7, burst, hz, 0);
-  EXPECT_FALSE(tiny.enabled());
-  EXPECT_TRUE(tiny.try_consume(burst * 2));
+}
+
+// Rates under 8 bit/s are less than a byte a second. They used to round down to 0 bytes/s, which
+// means "no limit": --rate 0:7 measured 73.6 Gbit/s. Every rate from 1 bit/s is kept exactly.
+TEST(TokenBucket, RatesBelowOneBytePerSecondAreLimitsNotOff) {
+  for (uint64_t rate : {uint64_t{1}, uint64_t{7}, uint64_t{12}}) {
+    TokenBucket tb(rate, 2048, kHz, 0);
+    ASSERT_TRUE(tb.enabled()) << rate;
+    ASSERT_TRUE(tb.try_consume(2048)) << rate;  // the initial burst
+    EXPECT_FALSE(tb.try_consume(64)) << rate;
+    // A 64-byte frame is 512 bits: it passes after exactly ceil(512 / rate) seconds.
+    const uint64_t wait_s = (512 + rate - 1) / rate;
+    tb.refill((wait_s - 1) * kHz);
+    EXPECT_FALSE(tb.try_consume(64)) << rate;
+    tb.refill(wait_s * kHz);
+    EXPECT_TRUE(tb.try_consume(64)) << rate;
+    EXPECT_FALSE(tb.try_consume(1)) << rate;
+  }
+  // 12 bit/s is 1.5 bytes a second, not the 1 byte a second of whole-byte rounding.
+  TokenBucket tb(12, 2048, kHz, 0);
+  ASSERT_TRUE(tb.try_consume(2048));
+  tb.refill(1000 * kHz);
+  EXPECT_EQ(tb.tokens_bytes(), 1500u);
 }
 
 }  // namespace
