@@ -7,6 +7,7 @@
 #include <rte_log.h>
 #include <rte_pdump.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -19,15 +20,12 @@
 #include "args.h"
 #include "dataplane.h"
 #include "init.h"
+#include "process.h"
 #include "stats.h"
 #include "shell.h"
 #include "telemetry.h"
 
 namespace {
-
-volatile std::sig_atomic_t g_signal = 0;  // written by the signal handler, read by main's loop
-
-void on_signal(int sig) { g_signal = sig; }
 
 int fail(const std::vector<std::string>& errs) {
   for (const std::string& e : errs) std::fprintf(stderr, "edfpipe: error: %s\n", e.c_str());
@@ -38,15 +36,33 @@ uint32_t logtype = RTE_LOGTYPE_USER1;  // edfpipe.main once registered
 
 #define EDF_LOG(level, fmt, ...) rte_log(RTE_LOG_##level, logtype, "edfpipe: " fmt "\n" __VA_OPT__(, ) __VA_ARGS__)
 
-// Runs until a signal, --duration, --idle-exit or the shell's quit; prints the live table every
-// stats period; with a shell, waits on its input instead of sleeping.
+// Prints the live table. A reader of stdout that went away (EPIPE) ends the run, as the end of the
+// shell's input does; any other write error ends the tables only. Returns false to stop.
+bool print_live_table(edf::AppContext& app, bool& tables_on) {
+  edf::print_table(stdout, app, edf::take_snapshot(app), "edfpipe");
+  if (std::fflush(stdout) == 0 && !std::ferror(stdout)) return true;
+  const int err = errno;
+  std::clearerr(stdout);
+  if (err == EINTR) return true;  // a stop signal interrupted the write; the loop sees it next
+  if (err == EPIPE) {
+    EDF_LOG(NOTICE, "stdout closed (%s), stopping", std::strerror(err));
+    return false;
+  }
+  EDF_LOG(WARNING, "cannot write the statistics table to stdout (%s); no more tables", std::strerror(err));
+  tables_on = false;
+  return true;
+}
+
+// Runs until a signal, --duration, --idle-exit, the shell's quit or a closed stdout; prints the
+// live table every stats period; with a shell, waits on its input instead of sleeping.
 void control_loop(edf::AppContext& app, edf::Shell* shell) {
   const edf::PipelineConfig& pc = app.profile.pipeline;
   const uint64_t hz = app.tsc_hz;
   const uint64_t start = app.start_tsc;
   uint64_t next_stats = start + uint64_t{pc.stats_period_s} * hz;
   uint64_t last_moved = 0, last_rx_change = start;
-  while (g_signal == 0) {
+  bool tables_on = pc.stats_period_s != 0;
+  while (edf::stop_signal() == 0) {
     if (shell) {
       if (!edf::shell_poll(shell, 10)) {
         EDF_LOG(INFO, "shell closed, stopping");
@@ -70,12 +86,27 @@ void control_loop(edf::AppContext& app, edf::Shell* shell) {
         break;
       }
     }
-    if (pc.stats_period_s && now >= next_stats) {
-      edf::print_table(stdout, app, edf::take_snapshot(app), "edfpipe");
+    if (tables_on && now >= next_stats) {
+      if (!print_live_table(app, tables_on)) break;
       next_stats += uint64_t{pc.stats_period_s} * hz;
     }
   }
-  if (g_signal) EDF_LOG(INFO, "signal %d received, stopping", static_cast<int>(g_signal));
+  if (const int sig = edf::stop_signal(); sig != 0) {
+    const char* name = sigabbrev_np(sig);
+    const std::string label = name ? std::string("SIG") + name : "SIGRTMIN+" + std::to_string(sig - SIGRTMIN);
+    EDF_LOG(INFO, "signal %d (%s) received, stopping", sig, label.c_str());
+  }
+}
+
+// Launches every lcore with a role. On a failure, stops those already running and says why.
+std::string launch_lcores(edf::AppContext& app) {
+  for (edf::LcoreContext* c : app.lcores)
+    if (int rc = rte_eal_remote_launch(edf::lcore_main, c, c->lcore_id); rc != 0) {
+      app.phase.store(edf::Phase::kStop, std::memory_order_release);
+      rte_eal_mp_wait_lcore();
+      return "cannot launch lcore " + std::to_string(c->lcore_id) + ": " + rte_strerror(-rc);
+    }
+  return {};
 }
 
 // Stop RX, let EDF and TX empty the pipeline for at most drain_ms, then stop every lcore.
@@ -106,6 +137,8 @@ bool drain(edf::AppContext& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before anything opens a file: a closed 0, 1 or 2 would be reused by EAL's shared memory.
+  if (!edf::ensure_std_fds()) return EXIT_FAILURE;
   // EAL options come before "--", edfpipe's after; parse ours first so that --help and profile
   // errors need no EAL (and no hugepages).
   int eal_argc = argc;
@@ -135,10 +168,18 @@ int main(int argc, char** argv) {
     return EXIT_SUCCESS;
   }
 
-  if (rte_eal_init(eal_argc, argv) < 0) return fail({std::string("EAL initialisation failed: ") + rte_strerror(rte_errno)});
+  // Before EAL starts threads, so that they inherit the dispositions; a stop signal during
+  // start-up is acted on as soon as the pipeline runs.
+  if (std::string err = edf::install_stop_signals(); !err.empty()) return fail({"cannot handle signal " + err});
+  {
+    edf::EalLogCapture eal_log;
+    if (rte_eal_init(eal_argc, argv) < 0) {
+      std::string why = eal_log.errors();
+      if (why.empty()) why = rte_errno ? rte_strerror(rte_errno) : "see EAL's messages above";
+      return fail({"EAL initialisation failed: " + why});
+    }
+  }
   if (int t = rte_log_register_type_and_pick_level("edfpipe.main", RTE_LOG_INFO); t >= 0) logtype = static_cast<uint32_t>(t);
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
   // Lets dpdk-dumpcap / dpdk-pdump (secondary processes) capture our ports. Needs the shared
   // memory of a primary: not available with --in-memory or --no-shconf, which is not an error.
   const bool pdump = rte_pdump_init() == 0;
@@ -157,27 +198,27 @@ int main(int argc, char** argv) {
 
   app.start_tsc = rte_rdtsc();
   edf::telemetry_attach(app);
-  for (edf::LcoreContext* c : app.lcores)
-    if (int rc = rte_eal_remote_launch(edf::lcore_main, c, c->lcore_id); rc != 0) {
-      app.phase.store(edf::Phase::kStop);
-      rte_eal_mp_wait_lcore();
-      return fail({"cannot launch lcore " + std::to_string(c->lcore_id) + ": " + rte_strerror(-rc)});
-    }
-
-  edf::Shell* shell = nullptr;
-  if (opts.interactive && !(shell = edf::shell_start(app))) EDF_LOG(ERR, "cannot start the shell; running without it");
-  control_loop(app, shell);
-  edf::shell_stop(shell);
-  const bool drained = drain(app);
+  // From here every way out -- a failed launch included -- goes through the same teardown: the
+  // final report, telemetry detached before the context goes, ports closed, mbufs counted.
+  const std::string launch_err = launch_lcores(app);
+  if (launch_err.empty()) {
+    edf::Shell* shell = nullptr;
+    if (opts.interactive && !(shell = edf::shell_start(app))) EDF_LOG(ERR, "cannot start the shell; running without it");
+    control_loop(app, shell);
+    edf::shell_stop(shell);
+    if (!drain(app))
+      EDF_LOG(WARNING, "pipeline not empty after %u ms; the rest is counted as shutdown drops", app.profile.pipeline.drain_ms);
+  } else {
+    std::fprintf(stderr, "edfpipe: error: %s\n", launch_err.c_str());
+  }
   edf::flush_rings(app);
-  if (!drained) EDF_LOG(WARNING, "pipeline not empty after %u ms; the rest is counted as shutdown drops", app.profile.pipeline.drain_ms);
 
   const edf::Snapshot snap = edf::take_snapshot(app);
   edf::print_table(stdout, app, snap, "edfpipe final");
   edf::telemetry_detach();
   const std::vector<edf::MempoolReport> pools = edf::close_ports_and_check_pools(app);
 
-  int rc = EXIT_SUCCESS;
+  int rc = launch_err.empty() ? EXIT_SUCCESS : EXIT_FAILURE;
   if (snap.in_flight() != 0) {
     std::fprintf(stderr, "edfpipe: error: accounting: rx %llu != tx %llu + drops %llu\n",
                  static_cast<unsigned long long>(snap.rx), static_cast<unsigned long long>(snap.tx),

@@ -1,0 +1,109 @@
+#include "process.h"
+
+#include <fcntl.h>
+#include <rte_log.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace edf {
+namespace {
+
+volatile std::sig_atomic_t g_stop_signal = 0;  // written by the handler, read by the main loop
+
+void on_stop_signal(int sig) { g_stop_signal = sig; }
+
+// Default action "terminate" or "core" without being a fault of the program.
+constexpr int kStopSignals[] = {SIGHUP,  SIGINT,  SIGQUIT,   SIGTERM, SIGUSR1, SIGUSR2, SIGALRM,  SIGVTALRM,
+                                SIGPROF, SIGXCPU, SIGXFSZ,   SIGIO,   SIGPWR,  SIGSTKFLT};
+
+}  // namespace
+
+bool ensure_std_fds() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    // open() returns the lowest free descriptor: this one, since the lower ones are open.
+    const int got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+    if (got != fd) {
+      if (got >= 0) close(got);
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string install_stop_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  // No SA_RESTART: a write to a stdout pipe nobody reads returns EINTR instead of blocking the
+  // main loop through a stop signal.
+  sa.sa_flags = 0;
+  auto handle = [&](int sig) -> std::string {
+    if (sigaction(sig, &sa, nullptr) == 0) return {};
+    const char* name = sigabbrev_np(sig);
+    return std::string("SIG") + (name ? name : std::to_string(sig).c_str()) + ": " + std::strerror(errno);
+  };
+  for (int sig : kStopSignals)
+    if (std::string err = handle(sig); !err.empty()) return err;
+  for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig)
+    if (std::string err = handle(sig); !err.empty()) return err;
+  struct sigaction ign {};
+  ign.sa_handler = SIG_IGN;
+  sigemptyset(&ign.sa_mask);
+  if (sigaction(SIGPIPE, &ign, nullptr) != 0) return std::string("SIGPIPE: ") + std::strerror(errno);
+  return {};
+}
+
+int stop_signal() { return g_stop_signal; }
+
+EalLogCapture::EalLogCapture() {
+  cookie_io_functions_t io{};
+  io.write = write_cb;
+  stream_ = fopencookie(this, "w", io);
+  if (stream_) {
+    setvbuf(stream_, nullptr, _IONBF, 0);  // each rte_log call reaches write_cb at once
+    if (rte_openlog_stream(stream_) != 0) {
+      std::fclose(stream_);
+      stream_ = nullptr;
+    }
+  }
+}
+
+EalLogCapture::~EalLogCapture() {
+  if (!stream_) return;
+  (void)rte_openlog_stream(nullptr);  // back to EAL's own console stream
+  std::fclose(stream_);
+}
+
+ssize_t EalLogCapture::write_cb(void* self, const char* buf, size_t n) {
+  auto& cap = *static_cast<EalLogCapture*>(self);
+  // EAL's console stream writes to stdout; so does the tee.
+  (void)std::fwrite(buf, 1, n, stdout);
+  (void)std::fflush(stdout);
+  if (rte_log_cur_msg_loglevel() <= static_cast<int>(RTE_LOG_ERR)) cap.partial_is_error_ = true;
+  for (size_t i = 0; i < n; ++i) {
+    if (buf[i] != '\n') {
+      if (cap.partial_.size() < kMaxLine) cap.partial_ += buf[i];
+      continue;
+    }
+    if (cap.partial_is_error_ && !cap.partial_.empty() && cap.errors_.size() < kMaxLines) {
+      std::string line = cap.partial_;
+      if (line.rfind("EAL: ", 0) == 0) line.erase(0, 5);
+      if (std::find(cap.errors_.begin(), cap.errors_.end(), line) == cap.errors_.end()) cap.errors_.push_back(line);
+    }
+    cap.partial_.clear();
+    cap.partial_is_error_ = false;
+  }
+  return static_cast<ssize_t>(n);
+}
+
+std::string EalLogCapture::errors() const {
+  std::string all;
+  for (const std::string& e : errors_) all += (all.empty() ? "" : "; ") + e;
+  return all;
+}
+
+}  // namespace edf

@@ -1,0 +1,55 @@
+// process.h: what edfpipe does as a Unix process before and around EAL: standard descriptors that
+// may have been closed by the parent, the signals that stop it, and EAL's start-up messages.
+//
+// - Descriptors 0-2: a parent may start edfpipe with one closed (`>&-`). The next open() would
+//   then return that number, and EAL's shared config mapping became fd 1: the final table was
+//   written into EAL's memory. ensure_std_fds() opens /dev/null on any closed one first.
+// - Signals: every signal whose default action ends the process without a fault (SIGINT, SIGTERM,
+//   SIGHUP, SIGQUIT, SIGUSR1/2, SIGALRM, SIGXCPU, real-time signals, ...) only records itself; the
+//   main loop then stops through the drain, the final report and the mbuf check. SIGPIPE is
+//   ignored: a telemetry client or a reader of stdout that goes away gives EPIPE to the write,
+//   which the caller handles. Faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS)
+//   keep their default action: after one, no count can be trusted.
+// - EAL's messages: EalLogCapture tees EAL's log to stdout (where EAL's own stream writes) while
+//   rte_eal_init runs and keeps its error-level lines, so a failed init can say why rather than
+//   print rte_errno, which EAL often leaves at 0 ("Success").
+// Main thread, before and around rte_eal_init; the signal handler is async-signal-safe.
+#pragma once
+
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace edf {
+
+// Opens /dev/null on each of descriptors 0, 1 and 2 that is closed. Returns false if it cannot.
+[[nodiscard]] bool ensure_std_fds();
+
+// Installs the handlers described above. Returns the name of a signal it could not handle, or "".
+[[nodiscard]] std::string install_stop_signals();
+// The last stop signal received, 0 if none (written by the handler, read by the main loop).
+[[nodiscard]] int stop_signal();
+
+class EalLogCapture {
+ public:
+  // Routes rte_log to the tee until the destructor; call before rte_eal_init.
+  EalLogCapture();
+  ~EalLogCapture();
+  EalLogCapture(const EalLogCapture&) = delete;
+  EalLogCapture& operator=(const EalLogCapture&) = delete;
+  // The error-level lines EAL logged (at most kMaxLines, each at most kMaxLine bytes), joined.
+  [[nodiscard]] std::string errors() const;
+
+  static constexpr size_t kMaxLines = 4;
+  static constexpr size_t kMaxLine = 400;
+
+ private:
+  static ssize_t write_cb(void* self, const char* buf, size_t n);
+  FILE* stream_ = nullptr;
+  std::string partial_;              // the current line, until its '\n'
+  bool partial_is_error_ = false;
+  std::vector<std::string> errors_;
+};
+
+}  // namespace edf
