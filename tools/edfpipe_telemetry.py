@@ -19,6 +19,7 @@ Errors are exceptions with a message fit for a user:
 """
 import errno
 import glob
+import contextlib
 import json
 import math
 import os
@@ -34,6 +35,22 @@ DEFAULT_TIMEOUT_S = 5.0
 
 class TelemetryError(Exception):
     """Base of this module's errors; str() is a complete message for the user."""
+
+
+class BadReply(TelemetryError):
+    """A reply that is JSON but not shaped as edfpipe's: another program on the socket, or a
+    version of edfpipe this client does not know."""
+
+
+@contextlib.contextmanager
+def reading(what: str):
+    """Turns the errors that reading a malformed reply raises (a missing key, a string where a
+    number belongs, ...) into BadReply naming `what`, so a client prints one line, never a
+    traceback."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, ZeroDivisionError) as e:
+        raise BadReply(f"unexpected reply to {what}: {type(e).__name__}: {e}") from None
 
 
 class NotRunning(TelemetryError):
@@ -223,11 +240,17 @@ def edfpipe_snapshot(c: Client) -> dict:
     for key in ("stats", "classes", "queues", "lcores"):
         v = c.query("/edfpipe/" + key)
         _check_value("/edfpipe/" + key, v, c)
+        if not isinstance(v, dict):
+            raise BadReply(f"unexpected reply to /edfpipe/{key}: {type(v).__name__}, not an object")
         out[key] = v
     out["latency"] = {}
-    for name in sorted(out["classes"], key=lambda n: out["classes"][n].get("index", 0)):
+    with reading("/edfpipe/classes"):
+        names = class_names(out)
+    for name in names:
         v = c.query("/edfpipe/latency," + name)
         _check_value("/edfpipe/latency", v, c)
+        if not isinstance(v, dict):
+            raise BadReply(f"unexpected reply to /edfpipe/latency,{name}: {type(v).__name__}, not an object")
         out["latency"][name] = v
     return out
 
