@@ -2,8 +2,6 @@
 
 #include <cmdline.h>
 #include <cmdline_parse.h>
-#include <cmdline_parse_num.h>
-#include <cmdline_parse_string.h>
 #include <cmdline_rdline.h>
 #include <cmdline_socket.h>
 #include <poll.h>
@@ -13,15 +11,17 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstddef>
+#include <cerrno>
 #include <cstdio>
-#include <fstream>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "edf/counter.h"
+#include "file_write.h"
 #include "runtime.h"
+#include "shell_cmds.h"
 #include "stats.h"
 #include "telemetry.h"
 
@@ -36,12 +36,17 @@ class Shell {
   Snapshot baseline;  // `clear stats`: show commands subtract this
   bool has_baseline = false;
   uint64_t sleep_until_tsc = 0;  // `sleep`: no input is run before this, the control loop goes on
-  std::string pending;           // file/pipe input not run yet (run a line at a time)
-  bool discarding = false;       // inside an over-long line, until its newline
+  // Not a terminal: input not run yet (run a line at a time), and an over-long line being skipped
+  // up to its newline (its first characters kept to echo).
+  std::string pending;
+  bool discarding = false;
+  std::string discarded_head;
 };
 
-// DPDK's rdline keeps 512 bytes of a line and runs what it kept: longer lines are refused here.
+// Bound on a line from a file or pipe (longer ones are refused, not cut). On a terminal, DPDK's
+// rdline keeps at most 512 bytes of a line.
 constexpr size_t kMaxLineBytes = 500;
+constexpr size_t kEchoBytes = 60;  // of a refused over-long line
 constexpr const char* kPrompt = "edfpipe> ";
 
 namespace {
@@ -49,21 +54,8 @@ namespace {
 // cmdline callbacks take no context argument of ours: the one shell of the process lives here.
 Shell* g_shell = nullptr;
 
-// cmdline_parse_inst_t ends in a flexible array of tokens, which C++ cannot initialise: Inst<N>
-// has the same layout with room for N tokens (the last one nullptr), and is handed to cmdline
-// through a cast.
-template <size_t N>
-struct Inst {
-  void (*f)(void*, cmdline*, void*);
-  void* data;
-  const char* help_str;
-  cmdline_parse_token_hdr_t* tokens[N];
-};
-static_assert(offsetof(Inst<2>, tokens) == offsetof(cmdline_parse_inst_t, tokens));
-static_assert(offsetof(Inst<2>, help_str) == offsetof(cmdline_parse_inst_t, help_str));
-
-void out(const std::string& s) {
-  std::fputs(s.c_str(), stdout);
+void out(std::string_view s) {
+  if (std::fwrite(s.data(), 1, s.size(), stdout) != s.size()) return;  // stdout gone: nothing to report to
   std::fflush(stdout);
 }
 
@@ -126,10 +118,7 @@ bool is_output_port(uint16_t port) {
 
 // ---------------------------------------------------------------- show
 
-struct ShowResult {
-  cmdline_fixed_string_t show;
-  cmdline_fixed_string_t what;
-};
+// ---------------------------------------------------------------- show
 
 void show_classes(const Snapshot& s) {
   const AppContext& app = *g_shell->app;
@@ -186,37 +175,7 @@ void show_lcores() {
   }
 }
 
-void cmd_show(void* parsed, cmdline*, void*) {
-  const std::string what = static_cast<ShowResult*>(parsed)->what;
-  Shell& sh = *g_shell;
-  if (what == "stats") {
-    print_table(stdout, *sh.app, view(sh), sh.has_baseline ? "stats since clear" : "stats since start");
-    out(current_runtime(*sh.app).forwarding ? "forwarding: started\n" : "forwarding: STOPPED (arrivals counted as 'stopped')\n");
-  } else if (what == "classes") {
-    show_classes(view(sh));
-  } else if (what == "queues") {
-    show_queues();
-  } else if (what == "lcores") {
-    show_lcores();
-  } else if (what == "config") {
-    out(profile_to_ini(sh.app->profile));
-  }
-}
-
-cmdline_parse_token_string_t show_tok0 = TOKEN_STRING_INITIALIZER(ShowResult, show, "show");
-cmdline_parse_token_string_t show_tok1 = TOKEN_STRING_INITIALIZER(ShowResult, what, "stats#classes#queues#lcores#config");
-Inst<3> cmd_show_inst = {
-    cmd_show, nullptr, "show stats|classes|queues|lcores|config: counters (since clear stats), classes, rings, lcores, running profile",
-    {&show_tok0.hdr, &show_tok1.hdr, nullptr}};
-
-struct ShowPortResult {
-  cmdline_fixed_string_t show;
-  cmdline_fixed_string_t port;
-  uint16_t id;
-};
-
-void cmd_show_port(void* parsed, cmdline*, void*) {
-  const uint16_t id = static_cast<ShowPortResult*>(parsed)->id;
+void show_port(uint16_t id) {
   if (!rte_eth_dev_is_valid_port(id)) {
     out("error: no port " + std::to_string(id) + "\n");
     return;
@@ -224,9 +183,9 @@ void cmd_show_port(void* parsed, cmdline*, void*) {
   rte_eth_stats es{};
   rte_eth_link link{};
   rte_eth_dev_info info{};
-  (void)rte_eth_stats_get(id, &es);
-  (void)rte_eth_link_get_nowait(id, &link);
-  (void)rte_eth_dev_info_get(id, &info);
+  const int stats_rc = rte_eth_stats_get(id, &es);
+  const int link_rc = rte_eth_link_get_nowait(id, &link);
+  const int info_rc = rte_eth_dev_info_get(id, &info);
   const PortConfig pc = g_shell->app->profile.port(id);
   uint64_t stalls = 0;
   if (id < kMaxPorts)  // EAL may know more ports than edfpipe can use; those never transmit
@@ -235,7 +194,8 @@ void cmd_show_port(void* parsed, cmdline*, void*) {
   std::snprintf(line, sizeof line,
                 "port %u (%s): link %s %u Mbps\n  rx packets %llu bytes %llu missed %llu errors %llu no_mbuf %llu\n"
                 "  tx packets %llu bytes %llu errors %llu stalls %llu\n  rx_queues %u  tx_port %s  rate_bps %llu  rate_burst_bytes %u\n",
-                id, info.driver_name, link.link_status ? "up" : "down", link.link_speed,
+                id, info_rc == 0 && info.driver_name ? info.driver_name : "?",
+                link_rc != 0 ? "unknown" : link.link_status ? "up" : "down", link.link_speed,
                 static_cast<unsigned long long>(es.ipackets), static_cast<unsigned long long>(es.ibytes),
                 static_cast<unsigned long long>(es.imissed), static_cast<unsigned long long>(es.ierrors),
                 static_cast<unsigned long long>(es.rx_nombuf), static_cast<unsigned long long>(es.opackets),
@@ -244,213 +204,94 @@ void cmd_show_port(void* parsed, cmdline*, void*) {
                 pc.tx_port < 0 ? "same" : std::to_string(pc.tx_port).c_str(),
                 static_cast<unsigned long long>(pc.rate_bps), pc.rate_burst_bytes);
   out(line);
+  auto unavailable = [&](int rc, const char* what) {
+    if (rc != 0) out("warning: port " + std::to_string(id) + ": " + what + " unavailable: " + rte_strerror(-rc) + "\n");
+  };
+  unavailable(stats_rc, "counters (shown as 0)");
+  unavailable(link_rc, "link status");
+  unavailable(info_rc, "device info");
 }
 
-cmdline_parse_token_string_t show_port_tok0 = TOKEN_STRING_INITIALIZER(ShowPortResult, show, "show");
-cmdline_parse_token_string_t show_port_tok1 = TOKEN_STRING_INITIALIZER(ShowPortResult, port, "port");
-cmdline_parse_token_num_t show_port_tok2 = TOKEN_NUM_INITIALIZER(ShowPortResult, id, RTE_UINT16);
-Inst<4> cmd_show_port_inst = {
-    cmd_show_port, nullptr, "show port <id>: NIC counters, link and the port's profile settings",
-    {&show_port_tok0.hdr, &show_port_tok1.hdr,
-     &show_port_tok2.hdr, nullptr}};
+}  // namespace
 
-// ---------------------------------------------------------------- set class
+}  // namespace edf
 
-struct SetClassNumResult {
-  cmdline_fixed_string_t set;
-  cmdline_fixed_string_t cls;
-  cmdline_fixed_string_t name;
-  cmdline_fixed_string_t what;
-  uint32_t value;
-};
+// ---------------------------------------------------------------- the commands (shell_cmds.c calls these)
 
-void cmd_set_class_num(void* parsed, cmdline*, void*) {
-  auto* r = static_cast<SetClassNumResult*>(parsed);
-  if (!class_exists(r->name)) return;
-  const std::string key = std::string(r->what) == "quantum" ? "quantum_bytes" : "budget_us";
-  change(std::string("class ") + r->name, key, std::to_string(r->value));
+using edf::g_shell;
+using edf::out;
+
+void edf_shell_show(const char* what_c) noexcept {
+  const std::string_view what = what_c;
+  edf::Shell& sh = *g_shell;
+  if (what == "stats") {
+    edf::print_table(stdout, *sh.app, edf::view(sh), sh.has_baseline ? "stats since clear" : "stats since start");
+    out(edf::current_runtime(*sh.app).forwarding ? "forwarding: started\n"
+                                                 : "forwarding: STOPPED (arrivals counted as 'stopped')\n");
+  } else if (what == "classes") {
+    edf::show_classes(edf::view(sh));
+  } else if (what == "queues") {
+    edf::show_queues();
+  } else if (what == "lcores") {
+    edf::show_lcores();
+  } else if (what == "config") {
+    out(edf::profile_to_ini(sh.app->profile));
+  }
 }
 
-cmdline_parse_token_string_t scn_tok0 = TOKEN_STRING_INITIALIZER(SetClassNumResult, set, "set");
-cmdline_parse_token_string_t scn_tok1 = TOKEN_STRING_INITIALIZER(SetClassNumResult, cls, "class");
-cmdline_parse_token_string_t scn_tok2 = TOKEN_STRING_INITIALIZER(SetClassNumResult, name, nullptr);
-cmdline_parse_token_string_t scn_tok3 = TOKEN_STRING_INITIALIZER(SetClassNumResult, what, "quantum#budget");
-cmdline_parse_token_num_t scn_tok4 = TOKEN_NUM_INITIALIZER(SetClassNumResult, value, RTE_UINT32);
-Inst<6> cmd_set_class_num_inst = {
-    cmd_set_class_num, nullptr, "set class <name> quantum <bytes> | budget <us>: egress DRR quantum, latency budget",
-    {&scn_tok0.hdr, &scn_tok1.hdr, &scn_tok2.hdr,
-     &scn_tok3.hdr, &scn_tok4.hdr, nullptr}};
+void edf_shell_show_port(uint16_t port) noexcept { edf::show_port(port); }
 
-struct SetClassExpiredResult {
-  cmdline_fixed_string_t set;
-  cmdline_fixed_string_t cls;
-  cmdline_fixed_string_t name;
-  cmdline_fixed_string_t expired;
-  cmdline_fixed_string_t policy;
-};
-
-void cmd_set_class_expired(void* parsed, cmdline*, void*) {
-  auto* r = static_cast<SetClassExpiredResult*>(parsed);
-  if (!class_exists(r->name)) return;
-  change(std::string("class ") + r->name, "expired", r->policy);
+void edf_shell_set_class_num(const char* cls, const char* what, uint32_t value) noexcept {
+  if (!edf::class_exists(cls)) return;
+  const std::string key = std::string_view(what) == "quantum" ? "quantum_bytes" : "budget_us";
+  edf::change(std::string("class ") + cls, key, std::to_string(value));
 }
 
-cmdline_parse_token_string_t sce_tok0 = TOKEN_STRING_INITIALIZER(SetClassExpiredResult, set, "set");
-cmdline_parse_token_string_t sce_tok1 = TOKEN_STRING_INITIALIZER(SetClassExpiredResult, cls, "class");
-cmdline_parse_token_string_t sce_tok2 = TOKEN_STRING_INITIALIZER(SetClassExpiredResult, name, nullptr);
-cmdline_parse_token_string_t sce_tok3 = TOKEN_STRING_INITIALIZER(SetClassExpiredResult, expired, "expired");
-cmdline_parse_token_string_t sce_tok4 = TOKEN_STRING_INITIALIZER(SetClassExpiredResult, policy, "deliver#drop");
-Inst<6> cmd_set_class_expired_inst = {
-    cmd_set_class_expired, nullptr, "set class <name> expired deliver|drop: what EDF does with a packet past its deadline",
-    {&sce_tok0.hdr, &sce_tok1.hdr, &sce_tok2.hdr,
-     &sce_tok3.hdr, &sce_tok4.hdr, nullptr}};
-
-// ---------------------------------------------------------------- set port rate
-
-struct SetRateResult {
-  cmdline_fixed_string_t set;
-  cmdline_fixed_string_t port;
-  uint16_t id;
-  cmdline_fixed_string_t rate;
-  uint64_t bps;
-};
-
-void cmd_set_rate(void* parsed, cmdline*, void*) {
-  auto* r = static_cast<SetRateResult*>(parsed);
-  if (!is_output_port(r->id)) return;
-  change("port " + std::to_string(r->id), "rate_bps", std::to_string(r->bps));
+void edf_shell_set_class_expired(const char* cls, const char* policy) noexcept {
+  if (!edf::class_exists(cls)) return;
+  edf::change(std::string("class ") + cls, "expired", policy);
 }
 
-cmdline_parse_token_string_t sr_tok0 = TOKEN_STRING_INITIALIZER(SetRateResult, set, "set");
-cmdline_parse_token_string_t sr_tok1 = TOKEN_STRING_INITIALIZER(SetRateResult, port, "port");
-cmdline_parse_token_num_t sr_tok2 = TOKEN_NUM_INITIALIZER(SetRateResult, id, RTE_UINT16);
-cmdline_parse_token_string_t sr_tok3 = TOKEN_STRING_INITIALIZER(SetRateResult, rate, "rate");
-cmdline_parse_token_num_t sr_tok4 = TOKEN_NUM_INITIALIZER(SetRateResult, bps, RTE_UINT64);
-Inst<6> cmd_set_rate_inst = {
-    cmd_set_rate, nullptr, "set port <id> rate <bits/s>: egress token bucket rate of an output port",
-    {&sr_tok0.hdr, &sr_tok1.hdr, &sr_tok2.hdr,
-     &sr_tok3.hdr, &sr_tok4.hdr, nullptr}};
-
-struct SetRateOffResult {
-  cmdline_fixed_string_t set;
-  cmdline_fixed_string_t port;
-  uint16_t id;
-  cmdline_fixed_string_t rate;
-  cmdline_fixed_string_t off;
-};
-
-void cmd_set_rate_off(void* parsed, cmdline*, void*) {
-  auto* r = static_cast<SetRateOffResult*>(parsed);
-  if (!is_output_port(r->id)) return;
-  change("port " + std::to_string(r->id), "rate_bps", "0");
+void edf_shell_set_port_rate(uint16_t port, uint64_t rate_bps) noexcept {
+  if (!edf::is_output_port(port)) return;
+  edf::change("port " + std::to_string(port), "rate_bps", std::to_string(rate_bps));
 }
 
-cmdline_parse_token_string_t sro_tok0 = TOKEN_STRING_INITIALIZER(SetRateOffResult, set, "set");
-cmdline_parse_token_string_t sro_tok1 = TOKEN_STRING_INITIALIZER(SetRateOffResult, port, "port");
-cmdline_parse_token_num_t sro_tok2 = TOKEN_NUM_INITIALIZER(SetRateOffResult, id, RTE_UINT16);
-cmdline_parse_token_string_t sro_tok3 = TOKEN_STRING_INITIALIZER(SetRateOffResult, rate, "rate");
-cmdline_parse_token_string_t sro_tok4 = TOKEN_STRING_INITIALIZER(SetRateOffResult, off, "off");
-Inst<6> cmd_set_rate_off_inst = {
-    cmd_set_rate_off, nullptr, "set port <id> rate off: remove the port's rate limit",
-    {&sro_tok0.hdr, &sro_tok1.hdr, &sro_tok2.hdr,
-     &sro_tok3.hdr, &sro_tok4.hdr, nullptr}};
-
-// ---------------------------------------------------------------- set port link
-
-struct SetLinkResult {
-  cmdline_fixed_string_t set;
-  cmdline_fixed_string_t port;
-  uint16_t id;
-  cmdline_fixed_string_t link;
-  cmdline_fixed_string_t state;
-};
-
-void cmd_set_link(void* parsed, cmdline*, void*) {
-  auto* r = static_cast<SetLinkResult*>(parsed);
-  const AppContext& app = *g_shell->app;
-  if (std::find(app.ports.begin(), app.ports.end(), r->id) == app.ports.end()) {
-    out("error: port " + std::to_string(r->id) + " is not in use\n");
+void edf_shell_set_port_link(uint16_t port, const char* state) noexcept {
+  const edf::AppContext& app = *g_shell->app;
+  if (std::find(app.ports.begin(), app.ports.end(), port) == app.ports.end()) {
+    out("error: port " + std::to_string(port) + " is not in use\n");
     return;
   }
   // A link taken down makes the port refuse packets: TX retries them for tx_retry_us, then counts
   // them as tx_failed, and the class rings fill behind (tx_ring_full). Not every driver can.
-  const bool up = std::string(r->state) == "up";
-  const int rc = up ? rte_eth_dev_set_link_up(r->id) : rte_eth_dev_set_link_down(r->id);
+  const bool up = std::string_view(state) == "up";
+  const int rc = up ? rte_eth_dev_set_link_up(port) : rte_eth_dev_set_link_down(port);
   if (rc != 0) {
-    out("error: port " + std::to_string(r->id) + ": set link " + r->state + ": " + rte_strerror(-rc) + "\n");
+    out("error: port " + std::to_string(port) + ": set link " + state + ": " + rte_strerror(-rc) + "\n");
     return;
   }
-  out("ok: port " + std::to_string(r->id) + " link " + r->state + "\n");
+  out("ok: port " + std::to_string(port) + " link " + state + "\n");
 }
 
-cmdline_parse_token_string_t sl_tok0 = TOKEN_STRING_INITIALIZER(SetLinkResult, set, "set");
-cmdline_parse_token_string_t sl_tok1 = TOKEN_STRING_INITIALIZER(SetLinkResult, port, "port");
-cmdline_parse_token_num_t sl_tok2 = TOKEN_NUM_INITIALIZER(SetLinkResult, id, RTE_UINT16);
-cmdline_parse_token_string_t sl_tok3 = TOKEN_STRING_INITIALIZER(SetLinkResult, link, "link");
-cmdline_parse_token_string_t sl_tok4 = TOKEN_STRING_INITIALIZER(SetLinkResult, state, "up#down");
-Inst<6> cmd_set_link_inst = {
-    cmd_set_link, nullptr, "set port <id> link up|down: bring a port's link up or down (where the driver can)",
-    {&sl_tok0.hdr, &sl_tok1.hdr, &sl_tok2.hdr,
-     &sl_tok3.hdr, &sl_tok4.hdr, nullptr}};
+void edf_shell_set_processing_fwd() noexcept { edf::change("pipeline", "processing", "fwd"); }
 
-// ---------------------------------------------------------------- set processing
-
-struct SetFwdResult {
-  cmdline_fixed_string_t set;
-  cmdline_fixed_string_t processing;
-  cmdline_fixed_string_t fwd;
-};
-
-void cmd_set_fwd(void*, cmdline*, void*) { change("pipeline", "processing", "fwd"); }
-
-cmdline_parse_token_string_t sf_tok0 = TOKEN_STRING_INITIALIZER(SetFwdResult, set, "set");
-cmdline_parse_token_string_t sf_tok1 = TOKEN_STRING_INITIALIZER(SetFwdResult, processing, "processing");
-cmdline_parse_token_string_t sf_tok2 = TOKEN_STRING_INITIALIZER(SetFwdResult, fwd, "fwd");
-Inst<4> cmd_set_fwd_inst = {
-    cmd_set_fwd, nullptr, "set processing fwd: rewrite UDP ports only",
-    {&sf_tok0.hdr, &sf_tok1.hdr, &sf_tok2.hdr, nullptr}};
-
-struct SetSpinResult {
-  cmdline_fixed_string_t set;
-  cmdline_fixed_string_t processing;
-  cmdline_fixed_string_t spin;
-  uint32_t base_ns;
-  uint32_t per_byte_ns;
-};
-
-void cmd_set_spin(void* parsed, cmdline*, void*) {
-  auto* r = static_cast<SetSpinResult*>(parsed);
-  change({{"pipeline", "spin_base_ns", std::to_string(r->base_ns)},
-          {"pipeline", "spin_per_byte_ns", std::to_string(r->per_byte_ns)},
-          {"pipeline", "processing", "spin"}});
+void edf_shell_set_processing_spin(uint32_t base_ns, uint32_t per_byte_ns) noexcept {
+  edf::change({{"pipeline", "spin_base_ns", std::to_string(base_ns)},
+               {"pipeline", "spin_per_byte_ns", std::to_string(per_byte_ns)},
+               {"pipeline", "processing", "spin"}});
 }
 
-cmdline_parse_token_string_t ss_tok0 = TOKEN_STRING_INITIALIZER(SetSpinResult, set, "set");
-cmdline_parse_token_string_t ss_tok1 = TOKEN_STRING_INITIALIZER(SetSpinResult, processing, "processing");
-cmdline_parse_token_string_t ss_tok2 = TOKEN_STRING_INITIALIZER(SetSpinResult, spin, "spin");
-cmdline_parse_token_num_t ss_tok3 = TOKEN_NUM_INITIALIZER(SetSpinResult, base_ns, RTE_UINT32);
-cmdline_parse_token_num_t ss_tok4 = TOKEN_NUM_INITIALIZER(SetSpinResult, per_byte_ns, RTE_UINT32);
-Inst<6> cmd_set_spin_inst = {
-    cmd_set_spin, nullptr, "set processing spin <base_ns> <per_byte_ns>: simulated work per packet, then fwd",
-    {&ss_tok0.hdr, &ss_tok1.hdr, &ss_tok2.hdr,
-     &ss_tok3.hdr, &ss_tok4.hdr, nullptr}};
-
-// ---------------------------------------------------------------- one-word and two-word commands
-
-struct WordResult {
-  cmdline_fixed_string_t word;
-};
-
-void cmd_word(void* parsed, cmdline* cl, void*) {
-  const std::string w = static_cast<WordResult*>(parsed)->word;
-  AppContext& app = *g_shell->app;
+void edf_shell_word(const char* word) noexcept {
+  const std::string_view w = word;
+  edf::AppContext& app = *g_shell->app;
   if (w == "quit") {
     g_shell->done = true;
-    cmdline_quit(cl);
+    cmdline_quit(g_shell->cl);  // on a terminal: the rest of what was typed is not run
   } else if (w == "stop" || w == "start") {
-    RuntimeConfig rt = current_runtime(app);
+    edf::RuntimeConfig rt = edf::current_runtime(app);
     rt.forwarding = w == "start";
-    const PublishResult r = publish_runtime(app, rt);
+    const edf::PublishResult r = edf::publish_runtime(app, rt);
     if (!r.published) {
       out("error: " + r.message + "\n");
       return;
@@ -459,7 +300,7 @@ void cmd_word(void* parsed, cmdline* cl, void*) {
     out(w == "stop" ? "forwarding stopped: arrivals are counted as 'stopped' drops; queued packets still leave\n"
                     : "forwarding started\n");
   } else if (w == "help") {
-    out("commands (TAB completes, ? lists what fits here):\n"
+    out("commands (on a terminal, TAB completes and ? lists what fits here):\n"
         "  show stats|classes|queues|lcores|config     show port <id>\n"
         "  set class <name> quantum <bytes>             set class <name> budget <us>\n"
         "  set class <name> expired deliver|drop        set port <id> rate <bits/s>|off\n"
@@ -469,118 +310,113 @@ void cmd_word(void* parsed, cmdline* cl, void*) {
   }
 }
 
-cmdline_parse_token_string_t word_tok0 = TOKEN_STRING_INITIALIZER(WordResult, word, "quit#stop#start#help");
-Inst<2> cmd_word_inst = {
-    cmd_word, nullptr, "quit | stop | start | help: leave (stops edfpipe), stop or start forwarding, list commands",
-    {&word_tok0.hdr, nullptr}};
-
-struct ClearResult {
-  cmdline_fixed_string_t clear;
-  cmdline_fixed_string_t stats;
-};
-
-void cmd_clear(void*, cmdline*, void*) {
-  g_shell->baseline = take_snapshot(*g_shell->app);
+void edf_shell_clear_stats() noexcept {
+  g_shell->baseline = edf::take_snapshot(*g_shell->app);
   g_shell->has_baseline = true;
   out("statistics cleared for the shell (telemetry and the final report keep counting from start)\n");
 }
 
-cmdline_parse_token_string_t clear_tok0 = TOKEN_STRING_INITIALIZER(ClearResult, clear, "clear");
-cmdline_parse_token_string_t clear_tok1 = TOKEN_STRING_INITIALIZER(ClearResult, stats, "stats");
-Inst<3> cmd_clear_inst = {cmd_clear, nullptr, "clear stats: show counters from now on",
-                                       {&clear_tok0.hdr, &clear_tok1.hdr, nullptr}};
-
-struct SaveResult {
-  cmdline_fixed_string_t save;
-  cmdline_fixed_string_t config;
-  cmdline_fixed_string_t file;
-};
-
-void cmd_save(void* parsed, cmdline*, void*) {
-  const std::string file = static_cast<SaveResult*>(parsed)->file;
-  std::ofstream f(file);
-  f << "; edfpipe profile saved by `save config` from the running state\n" << profile_to_ini(g_shell->app->profile);
-  f.close();
-  out(f ? "saved " + file + "\n" : "error: cannot write " + file + "\n");
+void edf_shell_save_config(const char* file) noexcept {
+  // Never blocks: a FIFO, device or directory is refused, and the file is replaced by a rename.
+  const std::string why = edf::write_file_replace(
+      file, "; edfpipe profile saved by `save config` from the running state\n" + edf::profile_to_ini(g_shell->app->profile));
+  out(why.empty() ? "saved " + std::string(file) + "\n" : "error: " + why + "\n");
 }
 
-cmdline_parse_token_string_t save_tok0 = TOKEN_STRING_INITIALIZER(SaveResult, save, "save");
-cmdline_parse_token_string_t save_tok1 = TOKEN_STRING_INITIALIZER(SaveResult, config, "config");
-cmdline_parse_token_string_t save_tok2 = TOKEN_STRING_INITIALIZER(SaveResult, file, nullptr);
-Inst<4> cmd_save_inst = {
-    cmd_save, nullptr, "save config <file>: write a profile that reproduces the running state",
-    {&save_tok0.hdr, &save_tok1.hdr, &save_tok2.hdr, nullptr}};
-
-struct SleepResult {
-  cmdline_fixed_string_t sleep;
-  uint32_t ms;
-};
-
-void cmd_sleep(void* parsed, cmdline*, void*) {
+void edf_shell_sleep(uint32_t ms_asked) noexcept {
   // For scripts (`-i < script`): let traffic flow between commands. Bounded to a minute. The
   // shell only stops reading input; the control loop keeps serving signals and --duration.
-  const uint32_t ms = std::min<uint32_t>(static_cast<SleepResult*>(parsed)->ms, 60000);
+  const uint32_t ms = std::min<uint32_t>(ms_asked, 60000);
   g_shell->sleep_until_tsc = rte_rdtsc() + uint64_t{ms} * rte_get_tsc_hz() / 1000;
 }
 
-cmdline_parse_token_string_t sleep_tok0 = TOKEN_STRING_INITIALIZER(SleepResult, sleep, "sleep");
-cmdline_parse_token_num_t sleep_tok1 = TOKEN_NUM_INITIALIZER(SleepResult, ms, RTE_UINT32);
-Inst<3> cmd_sleep_inst = {cmd_sleep, nullptr, "sleep <ms>: wait (for scripts), at most 60000",
-                                       {&sleep_tok0.hdr, &sleep_tok1.hdr, nullptr}};
-
-template <size_t N>
-cmdline_parse_inst_t* as_inst(Inst<N>& i) {
-  return reinterpret_cast<cmdline_parse_inst_t*>(&i);
-}
-
-cmdline_parse_ctx_t g_ctx[] = {
-    as_inst(cmd_show_inst),     as_inst(cmd_show_port_inst), as_inst(cmd_set_class_num_inst),
-    as_inst(cmd_set_class_expired_inst), as_inst(cmd_set_rate_inst), as_inst(cmd_set_rate_off_inst),
-    as_inst(cmd_set_link_inst), as_inst(cmd_set_fwd_inst),  as_inst(cmd_set_spin_inst),  as_inst(cmd_word_inst),
-    as_inst(cmd_clear_inst),    as_inst(cmd_save_inst),      as_inst(cmd_sleep_inst),
-    nullptr,
-};
-
-}  // namespace
+namespace edf {
 
 Shell* shell_start(AppContext& app) {
   auto* sh = new Shell();
   sh->app = &app;
   sh->tty = isatty(STDIN_FILENO) != 0;
   g_shell = sh;
-  // On a terminal: raw mode for completion and editing. From a file or pipe: plain reads.
-  sh->cl = sh->tty ? cmdline_stdin_new(g_ctx, kPrompt) : cmdline_new(g_ctx, kPrompt, STDIN_FILENO, STDOUT_FILENO);
+  // On a terminal: DPDK's line editor in raw mode (editing, history, completion). From a file or
+  // a pipe: the shell reads lines itself and hands each to cmdline_parse(); the cmdline instance
+  // only holds the command table, and reads and writes nothing (no descriptors).
+  sh->cl = sh->tty ? cmdline_stdin_new(edf_shell_ctx, kPrompt) : cmdline_new(edf_shell_ctx, kPrompt, -1, -1);
   if (!sh->cl) {
     delete sh;
     g_shell = nullptr;
     return nullptr;
   }
+  if (!sh->tty) out(kPrompt);
   return sh;
 }
 
 namespace {
+
+bool is_control(unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; }
+
+// The line as echoed: control characters written as \xNN, so that none reaches the output.
+std::string printable(std::string_view line) {
+  std::string s;
+  for (const char ch : line) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (is_control(c)) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      s += hex;
+    } else {
+      s += ch;
+    }
+  }
+  return s;
+}
+
+// Runs one line from a file or pipe (without its newline): echoes it after the prompt printed
+// before, runs it, prints the next prompt. Tabs separate words; any other control character
+// (NUL, ESC, Ctrl-D, ...) makes the whole line refused, as no command contains one.
+void run_line(Shell* sh, std::string line, bool overlong) {
+  if (!line.empty() && line.back() == '\r') line.pop_back();  // a script with CR LF line ends
+  if (overlong || line.size() > kMaxLineBytes) {
+    out(printable(std::string_view(line).substr(0, kEchoBytes)) + "...\n");
+    out("error: line longer than " + std::to_string(kMaxLineBytes) + " characters: ignored, nothing changed\n");
+    out(kPrompt);
+    return;
+  }
+  out(printable(line) + "\n");
+  const auto bad = std::find_if(line.begin(), line.end(), [](char c) { return is_control(static_cast<unsigned char>(c)); });
+  if (bad != line.end()) {
+    char msg[128];
+    std::snprintf(msg, sizeof msg, "error: control character 0x%02x in the line (column %zu): ignored, nothing changed\n",
+                  static_cast<unsigned char>(*bad), static_cast<size_t>(bad - line.begin()) + 1);
+    out(msg);
+  } else {
+    line += '\n';  // cmdline_parse() runs only a line that has its end
+    switch (cmdline_parse(sh->cl, line.c_str())) {
+      case CMDLINE_PARSE_AMBIGUOUS: out("Ambiguous command\n"); break;
+      case CMDLINE_PARSE_NOMATCH: out("Command not found\n"); break;
+      case CMDLINE_PARSE_BAD_ARGS: out("Bad arguments\n"); break;
+      default: break;  // >= 0: the command ran (or the line was empty or a comment)
+    }
+  }
+  if (!sh->done) out(kPrompt);
+}
 
 // Runs complete lines of sh->pending, one at a time, until input runs out or a `sleep` starts.
 void run_pending_lines(Shell* sh) {
   while (!sh->done && rte_rdtsc() >= sh->sleep_until_tsc) {
     const size_t nl = sh->pending.find('\n');
     if (nl == std::string::npos) {
-      if (sh->pending.size() > kMaxLineBytes) {  // a line already too long: drop it up to its newline
+      if (sh->pending.size() > kMaxLineBytes + 1) {  // too long even with a CR: drop it up to its newline
+        if (!sh->discarding) sh->discarded_head = sh->pending.substr(0, kEchoBytes);
         sh->pending.clear();
         sh->discarding = true;
       }
       return;
     }
-    std::string line = sh->pending.substr(0, nl + 1);
+    std::string line = sh->discarding ? sh->discarded_head : sh->pending.substr(0, nl);
     sh->pending.erase(0, nl + 1);
-    if (sh->discarding || line.size() > kMaxLineBytes + 1) {
-      sh->discarding = false;
-      out(line.substr(0, 60) + "...\n");  // echo it, as rdline echoes the lines it runs
-      out("error: line longer than " + std::to_string(kMaxLineBytes) + " characters: ignored, nothing changed\n");
-      out(kPrompt);  // rdline never saw the line, so it prints no new prompt
-      continue;
-    }
-    if (cmdline_in(sh->cl, line.data(), static_cast<int>(line.size())) < 0) sh->done = true;
+    const bool overlong = sh->discarding;
+    sh->discarding = false;
+    run_line(sh, std::move(line), overlong);
   }
 }
 
@@ -600,15 +436,19 @@ bool shell_poll(Shell* sh, int wait_ms) {
     if (rte_rdtsc() < sh->sleep_until_tsc) return true;
   }
   pollfd pfd{STDIN_FILENO, POLLIN, 0};
-  if (poll(&pfd, 1, wait_ms) <= 0) return true;
+  if (poll(&pfd, 1, wait_ms) <= 0) return true;  // nothing yet, or a signal: the control loop goes on
   char buf[512];
   const ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
-  if (n <= 0) {  // end of input: a script ran out, or the terminal closed
-    if (!sh->tty && !sh->pending.empty()) {
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
+  if (n <= 0) {  // end of input (or stdin unreadable): a script ran out, or the terminal closed
+    if (!sh->tty && (sh->discarding || (!sh->pending.empty() && sh->pending.back() != '\n'))) {
       sh->pending += '\n';  // a last line without its newline still runs
+    }
+    if (!sh->tty && !sh->pending.empty()) {
       run_pending_lines(sh);
       if (!sh->done && rte_rdtsc() < sh->sleep_until_tsc) return true;  // finish the sleep first
     }
+    if (sh->done) return false;
     out("\n");
     sh->done = true;
     return false;

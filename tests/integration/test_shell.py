@@ -23,6 +23,13 @@ sink outside the portmask (TX only). The properties checked do not depend on the
   end the run with exit 0 and exact accounting.
 Two tests pin down bugs found while writing these, now fixed: an over-long line ran cut short; a
 quantum change refilled the token buckets.
+- `save config` never blocks the control loop: a FIFO nobody reads, a directory, /dev/null and links
+  to them are refused with a message naming the path, and SIGTERM still stops the run; a missing or
+  read-only directory says why; an existing file is replaced by a rename (its other hard link keeps
+  the old content), a link's target is replaced and the link kept.
+- Input that is not a terminal is read as plain lines, not through DPDK's line editor: `?`, TAB,
+  Ctrl-D and ESC are not editing keys, a line with a control character is refused, stdout holds no
+  escape codes. On a terminal the line editor stays (TAB completes).
 Windows start 300 ms after a change is acknowledged, long enough for packets received under the
 old configuration (at most a 64-entry ring at 200 us each) to leave.
 """
@@ -30,7 +37,11 @@ import configparser
 import itertools
 import json
 import os
+import pty
+import select
+import signal
 import socket
+import stat
 import subprocess
 import threading
 import time
@@ -154,7 +165,8 @@ class Shell:
         with self.cond:
             return self.out.decode(errors="replace")
 
-    def _wait_for(self, what, start):
+    def _wait_for(self, what, start, timeout=None):
+        deadline = self.deadline if timeout is None else min(self.deadline, time.monotonic() + timeout)
         with self.cond:
             while True:
                 i = self.out.find(what.encode(), start)
@@ -163,13 +175,14 @@ class Shell:
                 if self.proc.poll() is not None and not self.reader.is_alive():
                     raise AssertionError(f"edfpipe exited (rc {self.proc.returncode}) waiting for {what!r}\n"
                                          + self.describe())
-                left = self.deadline - time.monotonic()
+                left = deadline - time.monotonic()
                 if left <= 0:
                     raise AssertionError(f"no {what!r} from the shell in time\n" + self.describe())
                 self.cond.wait(min(left, 0.1))
 
-    def cmd(self, line):
-        """Sends `line`; returns its output (without the echoed line and the next prompt)."""
+    def cmd(self, line, timeout=None):
+        """Sends `line`; returns its output (without the echoed line and the next prompt). With
+        `timeout`, fails if the reply takes longer than that many seconds."""
         with self.cond:
             start = len(self.out)
         try:
@@ -177,7 +190,7 @@ class Shell:
             self.proc.stdin.flush()
         except BrokenPipeError:
             raise AssertionError(f"edfpipe closed its input before {line!r}\n" + self.describe()) from None
-        end = self._wait_for(PROMPT, start)
+        end = self._wait_for(PROMPT, start, timeout)
         with self.cond:
             reply = self.out[start:end].decode(errors="replace")
         echo, _, output = reply.partition("\n")
@@ -218,26 +231,34 @@ class Shell:
         edfit.cleanup_prefix(self.prefix)
 
 
-def run_script(edfpipe, vdevs, args, lines, timeout=30):
-    """edfpipe -i < script: returns the Result; the transcript is in .stdout."""
+def run_script(edfpipe, vdevs, args, lines, timeout=30, raw=None, pipe=False):
+    """edfpipe -i < script: returns the Result; the transcript is in .stdout, the bytes edfpipe
+    wrote in .extra["stdout_bytes"]. `raw` (bytes) is the script as is, instead of `lines`; with
+    `pipe`, it is written into a pipe rather than read from a file."""
     n = next(_run_number)
     script = os.path.join(edfpipe.workdir, f"shell_script{n}.txt")
-    with open(script, "w") as f:
-        f.write("".join(line + "\n" for line in lines))
+    data = raw if raw is not None else "".join(line + "\n" for line in lines).encode()
+    with open(script, "wb") as f:
+        f.write(data)
     prefix = edfit.unique_prefix()
     stats_path = os.path.join(edfpipe.workdir, f"shell_stats{n}.json")
     cmd = edfpipe.command(vdevs, ["-i", *args], prefix, stats_path)
     start = time.monotonic()
     try:
-        with open(script, "rb") as stdin:
-            p = subprocess.run(cmd, stdin=stdin, capture_output=True, timeout=timeout, cwd=edfpipe.workdir,
+        if pipe:
+            p = subprocess.run(cmd, input=data, capture_output=True, timeout=timeout, cwd=edfpipe.workdir,
                                start_new_session=True)
+        else:
+            with open(script, "rb") as stdin:
+                p = subprocess.run(cmd, stdin=stdin, capture_output=True, timeout=timeout, cwd=edfpipe.workdir,
+                                   start_new_session=True)
     except subprocess.TimeoutExpired:
-        raise AssertionError(f"edfpipe -i < {script} did not exit within {timeout} s")
+        raise AssertionError(f"edfpipe -i {'<<<' if pipe else '<'} {script} did not exit within {timeout} s")
     finally:
         edfit.cleanup_prefix(prefix)
     res = edfit.Result(cmd, p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace"),
                        time.monotonic() - start)
+    res.extra["stdout_bytes"] = p.stdout
     if os.path.exists(stats_path):
         with open(stats_path) as f:
             res.stats = json.load(f)
@@ -246,7 +267,7 @@ def run_script(edfpipe, vdevs, args, lines, timeout=30):
 
 def transcript(stdout):
     """[(command, output)] from a scripted shell's stdout: each prompt is followed by the echoed
-    command line (the cmdline library ends it with CR LF), then what the command printed."""
+    command line (control characters written as \\xNN), then what the command printed."""
     pieces = stdout.split(PROMPT)[1:]
     out = []
     for p in pieces:
@@ -706,7 +727,8 @@ def test_saved_profile_reads_back_as_running(save_run, edfpipe_bin):
 
 def test_save_to_unwritable_path_says_so(save_run):
     res, _, _ = save_run
-    assert replies(res, "save config /nonexistent-dir/x.ini") == ["error: cannot write /nonexistent-dir/x.ini\n"]
+    assert replies(res, "save config /nonexistent-dir/x.ini") == [
+        "error: cannot write /nonexistent-dir/x.ini: cannot create a file in /nonexistent-dir: No such file or directory\n"]
 
 
 def test_quit_ends_the_run_and_nothing_after_it(edfpipe, two_equal_classes):
@@ -733,3 +755,298 @@ def test_quantum_changes_keep_the_rate_limit(refuse_stop_run):
     assert sent <= bucket_bound(SLOW_RATE_BPS, dt), (
         f"10 quantum changes in {dt:.3f} s let {sent} bytes through a {SLOW_RATE_BPS} bit/s limit with a "
         f"{RATE_BURST}-byte bucket (at most {bucket_bound(SLOW_RATE_BPS, dt):.0f})")
+
+
+# ---------------------------------------------------------------- save config: what the path names
+
+def _new_dir(edfpipe, name):
+    d = os.path.join(edfpipe.workdir, name)
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def _temp_leftovers(*dirs):
+    return [os.path.join(d, f) for d in dirs for f in os.listdir(d) if ".tmp" in f]
+
+
+@pytest.fixture(scope="module")
+def fifo_run(edfpipe, two_equal_classes):
+    """`save config` to a FIFO nobody reads, and to a link to it, through a pipe; then SIGTERM.
+    Opening a FIFO for writing waits for a reader: that must never happen on the control loop."""
+    d = _new_dir(edfpipe, "save_fifo")
+    fifo, link = os.path.join(d, "profile.fifo"), os.path.join(d, "link_to_fifo.ini")
+    for p in (fifo, link):
+        if os.path.lexists(p):
+            os.unlink(p)
+    os.mkfifo(fifo)
+    os.symlink(fifo, link)
+    sh = Shell(edfpipe, two_equal_classes, [*TX_ONLY_SINK, *SMALL_RINGS])
+    run = {"fifo": fifo, "link": link, "dir": d}
+    try:
+        try:
+            run["fifo_reply"] = sh.cmd(f"save config {fifo}", timeout=5)
+            run["link_reply"] = sh.cmd(f"save config {link}", timeout=5)
+            run["after"] = sh.cmd("show config", timeout=5)
+        except AssertionError as e:
+            run["stuck"] = str(e)
+        if sh.tel:
+            sh.tel.close()
+            sh.tel = None
+        sent = time.monotonic()
+        sh.proc.send_signal(signal.SIGTERM)
+        try:
+            sh.proc.wait(timeout=10)
+            run["exit_after_sigterm_s"] = time.monotonic() - sent
+        except subprocess.TimeoutExpired:
+            run["exit_after_sigterm_s"] = None  # still running: killed below
+    finally:
+        sh.kill()
+    sh.reader.join(timeout=5)
+    run["rc"] = sh.proc.returncode
+    run["describe"] = sh.describe()
+    return run
+
+
+def test_save_config_to_fifo_refused_without_blocking(fifo_run):
+    run = fifo_run
+    assert "stuck" not in run, f"`save config` to a FIFO blocked the shell:\n{run['stuck']}"
+    assert run["fifo_reply"] == f"error: cannot write {run['fifo']}: not a regular file (a FIFO)\n", run["fifo_reply"]
+    assert run["link_reply"].startswith(f"error: cannot write {run['link']}: a symbolic link to "), run["link_reply"]
+    assert "not a regular file (a FIFO)" in run["link_reply"], run["link_reply"]
+    assert stat.S_ISFIFO(os.lstat(run["fifo"]).st_mode) and os.path.islink(run["link"]), "the FIFO or link was replaced"
+    assert not _temp_leftovers(run["dir"])
+
+
+def test_shell_continues_after_refused_save(fifo_run):
+    assert "stuck" not in fifo_run, fifo_run["stuck"]
+    assert "[pipeline]" in fifo_run["after"], fifo_run["after"]
+
+
+def test_sigterm_stops_edfpipe_after_save_to_fifo(fifo_run):
+    run = fifo_run
+    assert run["exit_after_sigterm_s"] is not None, \
+        "edfpipe ignored SIGTERM after `save config` to a FIFO (killed with SIGKILL)\n" + run["describe"]
+    assert run["rc"] == 0, run["describe"]
+
+
+@pytest.fixture(scope="module")
+def save_targets_run(edfpipe, two_equal_classes):
+    """A script saving to a directory, a device, a missing directory, a read-only place, an
+    existing file (with a second hard link and mode 0640) and links to a file and to a directory."""
+    d = _new_dir(edfpipe, "save_targets")
+    t = {
+        "dir": _new_dir(edfpipe, "save_targets/a_directory"),
+        "missing": os.path.join(d, "no-such-dir", "x.ini"),
+        "existing": os.path.join(d, "existing.ini"),
+        "hardlink": os.path.join(d, "existing_other_name.ini"),
+        "link": os.path.join(d, "link_to_existing.ini"),
+        "link_target": os.path.join(d, "link_target.ini"),
+        "link_to_dir": os.path.join(d, "link_to_dir.ini"),
+    }
+    if os.geteuid() == 0:
+        t["readonly"] = "/sys/edfpipe_shell_test.ini"  # sysfs: even root cannot create files there
+    else:
+        ro = _new_dir(edfpipe, "save_targets/read_only")
+        os.chmod(ro, 0o555)
+        t["readonly"] = os.path.join(ro, "x.ini")
+    for p in (t["existing"], t["hardlink"], t["link"], t["link_target"], t["link_to_dir"]):
+        if os.path.lexists(p):
+            os.unlink(p)
+    with open(t["existing"], "w") as f:
+        f.write("; the old file\n")
+    os.chmod(t["existing"], 0o640)
+    os.link(t["existing"], t["hardlink"])
+    with open(t["link_target"], "w") as f:
+        f.write("; the old link target\n")
+    os.symlink(t["link_target"], t["link"])
+    os.symlink(t["dir"], t["link_to_dir"])
+    lines = [f"save config {t[k]}" for k in ("dir", "missing", "readonly", "link_to_dir")]
+    lines += ["save config /dev/null", f"save config {t['existing']}", f"save config {t['link']}", "show config"]
+    res = run_script(edfpipe, two_equal_classes, [*TX_ONLY_SINK, *SMALL_RINGS], lines)
+    assert res.rc == 0, res.describe()
+    return res, t, d
+
+
+def _reply(res, command):
+    r = replies(res, command)
+    assert len(r) == 1, f"{command!r} ran {len(r)} times:\n{res.describe()}"
+    return r[0]
+
+
+def test_save_config_refuses_a_directory(save_targets_run):
+    res, t, _ = save_targets_run
+    assert _reply(res, f"save config {t['dir']}") == f"error: cannot write {t['dir']}: not a regular file (a directory)\n"
+    assert _reply(res, f"save config {t['link_to_dir']}") == (
+        f"error: cannot write {t['link_to_dir']}: a symbolic link to {os.path.realpath(t['dir'])}, which is not a "
+        "regular file (a directory)\n")
+    assert os.listdir(t["dir"]) == [], "something was written into the directory"
+
+
+def test_save_config_refuses_dev_null(save_targets_run):
+    res, _, _ = save_targets_run
+    assert _reply(res, "save config /dev/null") == \
+        "error: cannot write /dev/null: not a regular file (a character device)\n"
+
+
+def test_save_config_missing_directory_says_why(save_targets_run):
+    res, t, _ = save_targets_run
+    parent = os.path.dirname(t["missing"])
+    assert _reply(res, f"save config {t['missing']}") == \
+        f"error: cannot write {t['missing']}: cannot create a file in {parent}: No such file or directory\n"
+
+
+def test_save_config_read_only_location_says_why(save_targets_run):
+    res, t, _ = save_targets_run
+    reply = _reply(res, f"save config {t['readonly']}")
+    assert reply.startswith(f"error: cannot write {t['readonly']}: cannot create a file in "), reply
+    assert "Permission denied" in reply or "Read-only file system" in reply, reply
+    assert not os.path.exists(t["readonly"])
+
+
+def test_save_config_replaces_an_existing_file_atomically(save_targets_run, edfpipe_bin):
+    res, t, d = save_targets_run
+    assert _reply(res, f"save config {t['existing']}") == f"saved {t['existing']}\n"
+    running = _reply(res, "show config")
+    dump = edfit.run_cli(edfpipe_bin, ["-f", t["existing"], "--dump-profile"])
+    assert dump.rc == 0 and dump.stdout == running, dump.describe()
+    # A new file was renamed over the name: the old one, still reachable by its other hard link, is
+    # untouched (writing in place would have changed both names' content).
+    with open(t["hardlink"]) as f:
+        assert f.read() == "; the old file\n", "the old file was rewritten in place, not replaced"
+    assert os.stat(t["existing"]).st_ino != os.stat(t["hardlink"]).st_ino
+    assert stat.S_IMODE(os.stat(t["existing"]).st_mode) == 0o640, "the replaced file lost its mode"
+    assert not _temp_leftovers(d), "temporary files left behind"
+
+
+def test_save_config_through_a_link_replaces_its_target(save_targets_run):
+    res, t, _ = save_targets_run
+    assert _reply(res, f"save config {t['link']}") == f"saved {t['link']}\n"
+    assert os.path.islink(t["link"]) and os.readlink(t["link"]) == t["link_target"], "the link itself was replaced"
+    with open(t["link_target"]) as f:
+        assert f.read().startswith("; edfpipe profile saved by `save config`")
+
+
+def test_save_targets_run_continues_and_ends_cleanly(save_targets_run):
+    res, _, _ = save_targets_run
+    assert "[pipeline]" in _reply(res, "show config")
+    assert "edfpipe: shell closed, stopping" in res.stderr, res.describe()
+    edfit.check_accounting(res.stats, "shell: save config targets")
+
+
+# ---------------------------------------------------------------- input that is not a terminal
+
+@pytest.fixture(scope="module")
+def plain_lines_run(edfpipe, two_equal_classes):
+    """A script through a pipe with bytes a line editor would take as keys: `?` (help), TAB
+    (completion), Ctrl-D (end of input), ESC sequences, NUL; CR LF line ends; no final newline."""
+    d = _new_dir(edfpipe, "plain_lines")
+    for f in os.listdir(d):
+        os.unlink(os.path.join(d, f))
+    question, last = os.path.join(d, "a?b.ini"), os.path.join(d, "last.ini")
+    script = b"".join([
+        f"save config {question}\n".encode(),
+        b"\x04\n",                                  # Ctrl-D on its own line: the end of input, to rdline
+        b"set class high quantum 3000\n",
+        b"set class low\x04 quantum 5000\n",        # Ctrl-D inside a line
+        b"show\tconfig\n",                          # TAB separates words, as a space
+        b"\x1b[A\n",                                # the up-arrow key: recall the last line, to rdline
+        b"set class medium quantum 6000\x00 junk\n",  # NUL: C would read only what is before it
+        b"set class best_effort quantum 7000\r\n",  # CR LF
+        b"show config\n",
+        f"save config {last}".encode(),             # the last line, without its newline
+    ])
+    res = run_script(edfpipe, two_equal_classes, [*TX_ONLY_SINK, *SMALL_RINGS], [], raw=script, pipe=True)
+    assert res.rc == 0, res.describe()
+    return res, d, question, last
+
+
+def test_question_mark_in_path_written_verbatim(plain_lines_run):
+    res, d, question, _ = plain_lines_run
+    assert not os.path.exists(os.path.join(d, "ab.ini")), "the `?` was taken as the line editor's help key"
+    assert os.path.isfile(question), sorted(os.listdir(d))
+    assert _reply(res, f"save config {question}") == f"saved {question}\n", res.describe()
+
+
+def test_ctrl_d_inside_a_script_does_not_end_it(plain_lines_run):
+    res, _, _, _ = plain_lines_run
+    assert replies(res, "set class high quantum 3000"), "the shell ended at a Ctrl-D byte\n" + res.describe()
+    assert_ok(_reply(res, "set class high quantum 3000"), "set class high quantum 3000 after a Ctrl-D line")
+    assert _reply(res, "\\x04") == "error: control character 0x04 in the line (column 1): ignored, nothing changed\n"
+    assert _reply(res, "set class low\\x04 quantum 5000").startswith("error: control character 0x04"), res.describe()
+    assert "edfpipe: shell closed, stopping" in res.stderr
+
+
+def test_control_bytes_refused_and_change_nothing(plain_lines_run):
+    res, _, _, _ = plain_lines_run
+    assert _reply(res, "\\x1b[A") == "error: control character 0x1b in the line (column 1): ignored, nothing changed\n"
+    assert _reply(res, "set class medium quantum 6000\\x00 junk").startswith("error: control character 0x00 "), \
+        res.describe()
+    # The tab-separated `show config` ran; then the CR LF line; then the last `show config`.
+    assert "[pipeline]" in _reply(res, "show\tconfig")
+    assert_ok(_reply(res, "set class best_effort quantum 7000"), "a line ending in CR LF")
+    cfg = ini(_reply(res, "show config"))
+    assert cfg["class high"]["quantum_bytes"] == "3000"
+    assert cfg["class best_effort"]["quantum_bytes"] == "7000"
+    assert cfg["class low"]["quantum_bytes"] == cfg["class medium"]["quantum_bytes"] == "4096", \
+        "a refused line changed the profile"
+
+
+def test_no_escape_codes_in_piped_output(plain_lines_run):
+    res, _, _, _ = plain_lines_run
+    out = res.extra["stdout_bytes"]
+    esc = out.find(b"\x1b")
+    assert esc < 0, f"ESC in stdout at byte {esc}: {out[max(0, esc - 80):esc + 80]!r}"
+    others = {chr(c) for c in out if (c < 0x20 and c not in b"\n\t") or c == 0x7f}
+    assert not others, f"control characters {sorted(others)!r} in stdout"
+
+
+def test_last_line_without_newline_runs(plain_lines_run):
+    res, _, _, last = plain_lines_run
+    assert _reply(res, f"save config {last}") == f"saved {last}\n", res.describe()
+    assert os.path.isfile(last)
+
+
+def test_terminal_keeps_the_line_editor(edfpipe, two_equal_classes):
+    """On a terminal the shell is DPDK's line editor: TAB completes `show con` to `show config`."""
+    prefix = edfit.unique_prefix()
+    cmd = edfpipe.command(two_equal_classes, ["-i", *TX_ONLY_SINK, *SMALL_RINGS], prefix)
+    master, slave = pty.openpty()
+    out = bytearray()
+
+    def read_until(what, seconds):
+        deadline = time.monotonic() + seconds
+        while what not in out:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no {what!r} on the terminal in time:\n{bytes(out)[-3000:]!r}")
+            if select.select([master], [], [], min(left, 0.2))[0]:
+                try:
+                    out.extend(os.read(master, 65536))
+                except OSError:  # the other side closed
+                    raise AssertionError(f"terminal closed waiting for {what!r}:\n{bytes(out)[-3000:]!r}")
+
+    proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=subprocess.DEVNULL, cwd=edfpipe.workdir,
+                            start_new_session=True)
+    os.close(slave)
+    try:
+        read_until(PROMPT.encode(), 30)
+        os.write(master, b"show con\t")
+        read_until(b"show config", 5)
+        os.write(master, b"\r")
+        read_until(b"[pipeline]", 5)
+        os.write(master, b"quit\r")
+        deadline = time.monotonic() + 20
+        while proc.poll() is None and time.monotonic() < deadline:  # read on: the final table goes there too
+            if select.select([master], [], [], 0.2)[0]:
+                try:
+                    out.extend(os.read(master, 65536))
+                except OSError:
+                    break
+        rc = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+    except BaseException:
+        edfit._kill_group(proc)
+        raise
+    finally:
+        os.close(master)
+        edfit.cleanup_prefix(prefix)
+    assert rc == 0
