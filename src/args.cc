@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "cfg_file.h"
+#include "edf/ini.h"
 
 namespace edf {
 namespace {
@@ -124,7 +125,11 @@ std::string parse_app_args(int argc, char** argv, AppOptions& out) {
   };
   while ((c = getopt_long(argc, argv, ":f:p:ih", kLongOptions, nullptr)) != -1) {
     switch (c) {
-      case 'f': out.profile_path = optarg; break;
+      case 'f':
+        // An empty name would mean "no file": the built-in profile, without a word.
+        if (*optarg == '\0') return "-f: empty file name (leave out -f for the built-in profile)";
+        out.profile_path = optarg;
+        break;
       case 'p': out.overrides.push_back({std::string("--portmask ") + optarg, "pipeline", "portmask", optarg}); break;
       case kOptBurst: add(c, "pipeline", "burst", optarg); break;
       case kOptRxd: add(c, "pipeline", "rxd", optarg); break;
@@ -174,25 +179,19 @@ std::string parse_app_args(int argc, char** argv, AppOptions& out) {
 
 std::vector<std::string> build_profile(const AppOptions& opts, Profile& out) {
   Profile p = default_profile();
+  std::vector<std::string> errs;
   if (!opts.profile_path.empty()) {
     IniDocument doc;
-    if (std::string err = read_ini(opts.profile_path, doc); !err.empty()) {
-      std::vector<std::string> lines;  // one problem per line
-      for (size_t at = 0, nl; at < err.size(); at = nl + 1) {
-        nl = err.find('\n', at);
-        if (nl == std::string::npos) nl = err.size();
-        lines.push_back(err.substr(at, nl - at));
-      }
-      return lines;
-    }
-    if (auto errs = load_profile(doc, p, p); !errs.empty()) return errs;
+    errs = read_ini(opts.profile_path, doc);
+    if (errs.empty()) errs = load_profile(doc, p, p);
   }
-  std::vector<std::string> errs;
-  for (const Override& o : opts.overrides)
-    if (auto why = apply_setting(p, o.section, o.key, o.value))
-      errs.push_back("command line: " + o.option + ": [" + o.section + "] " + o.key + ": " + *why);
-  if (!errs.empty()) return errs;
-  for (std::string& e : validate_profile(p)) errs.push_back("profile after command-line options: " + e);
+  if (errs.empty())
+    for (const Override& o : opts.overrides)
+      if (auto why = apply_setting(p, o.section, o.key, o.value))
+        errs.push_back("command line: " + o.option + ": [" + o.section + "] " + o.key + ": " + *why);
+  if (errs.empty())
+    for (std::string& e : validate_profile(p)) errs.push_back("profile after command-line options: " + e);
+  cap_errors(errs);  // the first kMaxReportedErrors, then "... and N more errors"
   if (errs.empty()) out = std::move(p);
   return errs;
 }

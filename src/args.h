@@ -32,7 +32,8 @@ struct AppOptions {
 // Parses the application arguments (argv[0] is the program name). Returns "" or an error text.
 [[nodiscard]] std::string parse_app_args(int argc, char** argv, AppOptions& out);
 
-// Loads the profile file (if any), applies the overrides and validates. Returns every problem.
+// Loads the profile file (if any), applies the overrides and validates. Returns every problem, at
+// most kMaxReportedErrors (edf/ini.h) of them, then one "... and N more errors".
 [[nodiscard]] std::vector<std::string> build_profile(const AppOptions& opts, Profile& out);
 
 void print_usage(const char* prog);

@@ -1,119 +1,76 @@
 #include "cfg_file.h"
 
-#include <rte_cfgfile.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <map>
-#include <memory>
-#include <sstream>
-#include <utility>
+
+#include "edf/ini.h"
 
 namespace edf {
 namespace {
 
-std::string trim(const std::string& s) {
-  const size_t b = s.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return {};
-  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
+// Why a file of this type and size cannot be a profile, or "".
+std::string refuse(const std::string& path, const struct stat& st) {
+  if (!S_ISREG(st.st_mode)) {
+    const char* kind = S_ISDIR(st.st_mode)    ? "a directory"
+                       : S_ISFIFO(st.st_mode) ? "a FIFO"
+                       : S_ISCHR(st.st_mode)  ? "a character device"
+                       : S_ISBLK(st.st_mode)  ? "a block device"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                                              : "not a regular file";
+    return path + ": " + kind + ", not a profile: -f takes a regular file";
+  }
+  if (static_cast<uint64_t>(st.st_size) > kMaxIniBytes)
+    return path + ": " + std::to_string(st.st_size) + " bytes, larger than the limit of 1 MiB (" +
+           std::to_string(kMaxIniBytes) + " bytes) for a profile";
+  return {};
 }
 
-// Line numbers of sections and of each (section, key) occurrence, in file order.
-struct LineIndex {
-  std::map<std::string, std::vector<int>> section;  // every occurrence, in order
-  std::vector<std::string> errors;                  // lines rte_cfgfile would ignore or refuse
-  std::map<std::pair<std::string, std::string>, std::vector<int>> entry;
-};
-
-LineIndex index_lines(std::istream& in, const std::string& path) {
-  LineIndex idx;
-  bool in_section = false;
-  std::string line, cur;
-  for (int no = 1; std::getline(in, line); ++no) {
-    const size_t semi = line.find(';');
-    if (semi != std::string::npos) line.resize(semi);
-    line = trim(line);
-    if (line.empty()) continue;
-    if (line.front() == '[') {
-      const size_t close = line.find(']');
-      if (close == std::string::npos) {
-        idx.errors.push_back(path + ":" + std::to_string(no) + ": '" + line + "': section header without ']'");
-        continue;
-      }
-      cur = trim(line.substr(1, close - 1));
-      idx.section[cur].push_back(no);
-      in_section = true;
-      continue;
-    }
-    const size_t eq = line.find('=');
-    if (eq == std::string::npos) {
-      // rte_cfgfile skips such a line without a word: say so rather than run without it.
-      idx.errors.push_back(path + ":" + std::to_string(no) + ": '" + line + "': expected key = value");
-      continue;
-    }
-    if (!in_section) {
-      idx.errors.push_back(path + ":" + std::to_string(no) + ": '" + line + "': key before the first [section]");
-      continue;
-    }
-    idx.entry[{cur, trim(line.substr(0, eq))}].push_back(no);
-  }
-  return idx;
+std::string system_error(const std::string& path, const char* what) {
+  return path + ": " + what + ": " + std::strerror(errno);
 }
 
 }  // namespace
 
-std::string read_ini(const std::string& path, IniDocument& out) {
-  std::ifstream text(path);
-  if (!text) return path + ": cannot open: " + std::strerror(errno);
-  const LineIndex idx = index_lines(text, path);
-  if (!idx.errors.empty()) {
-    std::string all;
-    for (const std::string& e : idx.errors) all += (all.empty() ? "" : "\n") + e;
-    return all;
-  }
-
-  std::unique_ptr<rte_cfgfile, decltype(&rte_cfgfile_close)> cfg(rte_cfgfile_load(path.c_str(), 0),
-                                                                  &rte_cfgfile_close);
-  if (!cfg) return path + ": rte_cfgfile_load could not read it as an INI file";
-
-  IniDocument doc;
-  doc.path = path;
-  const int n_sections = rte_cfgfile_num_sections(cfg.get(), nullptr, 0);
-  std::vector<std::vector<char>> name_bufs(static_cast<size_t>(std::max(n_sections, 0)),
-                                           std::vector<char>(CFG_NAME_LEN));
-  std::vector<char*> names;
-  for (auto& b : name_bufs) names.push_back(b.data());
-  if (n_sections > 0) rte_cfgfile_sections(cfg.get(), names.data(), n_sections);
-
-  std::map<std::pair<std::string, std::string>, size_t> used;  // occurrences consumed per key
-  std::map<std::string, size_t> used_sections;
-  for (int s = 0; s < n_sections; ++s) {
-    IniSection sec;
-    sec.name = names[static_cast<size_t>(s)];
-    auto sl = idx.section.find(sec.name);
-    const size_t occurrence = used_sections[sec.name]++;
-    sec.line = (sl != idx.section.end() && occurrence < sl->second.size()) ? sl->second[occurrence] : 0;
-    const int n_entries = rte_cfgfile_section_num_entries_by_index(cfg.get(), names[static_cast<size_t>(s)], s);
-    if (n_entries > 0) {
-      std::vector<rte_cfgfile_entry> entries(static_cast<size_t>(n_entries));
-      char section_name[CFG_NAME_LEN];
-      rte_cfgfile_section_entries_by_index(cfg.get(), s, section_name, entries.data(), n_entries);
-      for (const auto& e : entries) {
-        IniEntry ie;
-        ie.key = e.name;
-        ie.value = e.value;
-        const auto key = std::make_pair(sec.name, ie.key);
-        auto el = idx.entry.find(key);
-        const size_t k = used[key]++;
-        ie.line = (el != idx.entry.end() && k < el->second.size()) ? el->second[k] : sec.line;
-        sec.entries.push_back(std::move(ie));
+std::vector<std::string> read_ini(const std::string& path, IniDocument& out) {
+  // stat first: opening a FIFO for reading would wait for a writer.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {system_error(path, "cannot open")};
+  if (std::string why = refuse(path, st); !why.empty()) return {why};
+  // O_NONBLOCK: should the path have become a FIFO since stat, open returns at once; fstat
+  // then tells what was opened.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return {system_error(path, "cannot open")};
+  std::string text;
+  std::string err;
+  if (::fstat(fd, &st) != 0) err = system_error(path, "cannot stat");
+  else err = refuse(path, st);
+  if (err.empty()) {
+    // Read at most one byte past the limit: a file that grows while read (or a /proc file whose
+    // size says 0) is refused, not read on.
+    text.resize(kMaxIniBytes + 1);
+    size_t got = 0;
+    while (got < text.size()) {
+      const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        err = system_error(path, "cannot read");
+        break;
       }
+      if (n == 0) break;
+      got += static_cast<size_t>(n);
     }
-    doc.sections.push_back(std::move(sec));
+    text.resize(got);
+    if (err.empty() && got > kMaxIniBytes)
+      err = path + ": larger than the limit of 1 MiB (" + std::to_string(kMaxIniBytes) +
+            " bytes) for a profile (it grew while being read)";
   }
-  out = std::move(doc);
-  return {};
+  ::close(fd);
+  if (!err.empty()) return {err};
+  return parse_ini(text, path, out);
 }
 
 }  // namespace edf

@@ -1,18 +1,21 @@
-// cfg_file.h: read an INI profile with rte_cfgfile into an edf::IniDocument.
+// cfg_file.h: read a profile file (-f FILE) into an edf::IniDocument.
 //
-// rte_cfgfile does the parsing (sections, `key = value`, `;` comments); it keeps no line numbers,
-// so a second pass over the text finds the line of each section and entry, in order, for
-// error messages. Control path only; needs no EAL.
+// The file rules (docs/configuration.md, "File format"): FILE, after following symlinks, must be
+// a regular file of at most kMaxIniBytes (1 MiB); a directory, FIFO, socket or device is refused
+// by name before anything is read from it, so reading never blocks (FIFO) or runs on (/dev/zero).
+// The bytes are then split by edf::parse_ini (edf/ini.h), whose messages name FILE:LINE.
+// Control path only; needs no EAL.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "edf/profile.h"
 
 namespace edf {
 
-// Returns an empty string on success, otherwise why the file could not be read: one problem per
-// line, each as FILE:LINE: 'text': why.
-[[nodiscard]] std::string read_ini(const std::string& path, IniDocument& out);
+// Returns no messages and sets `out`, or why the file could not be read, one problem per message
+// (at most kMaxReportedErrors, then "... and N more errors"), leaving `out` untouched.
+[[nodiscard]] std::vector<std::string> read_ini(const std::string& path, IniDocument& out);
 
 }  // namespace edf

@@ -33,17 +33,14 @@ std::string remove_temp(const std::string& tmp) {
   return " (and the temporary file " + tmp + " could not be removed: " + errno_text(errno) + ")";
 }
 
-}  // namespace
-
-std::string write_file_replace(const std::string& path, std::string_view content) {
+// What the path names now, into `target` (the file a link points to), `st` and `exists`. Only its
+// metadata is read: opening a FIFO or a device could block. Returns "" or why it cannot be replaced.
+std::string resolve_target(const std::string& path, std::string& target, struct stat& st, bool& exists) {
   const std::string what = "cannot write " + path + ": ";
   if (path.empty()) return "cannot write a file with an empty name";
   if (path.find('\0') != std::string::npos) return what + "the name contains a NUL byte";
-
-  // What the path names now. Only its metadata is read: opening a FIFO or a device could block.
-  std::string target = path;
-  struct stat st{};
-  bool exists = false;
+  target = path;
+  exists = false;
   if (lstat(path.c_str(), &st) == 0) {
     exists = true;
     if (S_ISLNK(st.st_mode)) {
@@ -64,12 +61,41 @@ std::string write_file_replace(const std::string& path, std::string_view content
     return what + errno_text(errno);  // a component is not a directory, no permission, ...
   }
   if (target.back() == '/') return what + "the name ends in '/'";
+  return "";
+}
+
+std::string dir_of(const std::string& target) {
+  const size_t slash = target.rfind('/');
+  return slash == std::string::npos ? "." : slash == 0 ? "/" : target.substr(0, slash);
+}
+
+}  // namespace
+
+std::string check_replaceable(const std::string& path) {
+  std::string target;
+  struct stat st{};
+  bool exists = false;
+  if (std::string err = resolve_target(path, target, st, exists); !err.empty()) return err;
+  const std::string dir = dir_of(target);
+  struct stat dst{};
+  if (stat(dir.c_str(), &dst) != 0) return "cannot write " + path + ": " + dir + ": " + errno_text(errno);
+  if (!S_ISDIR(dst.st_mode)) return "cannot write " + path + ": " + dir + " is not a directory";
+  if (access(dir.c_str(), W_OK | X_OK) != 0) return "cannot write " + path + ": " + dir + ": " + errno_text(errno);
+  return "";
+}
+
+std::string write_file_replace(const std::string& path, std::string_view content) {
+  const std::string what = "cannot write " + path + ": ";
+  std::string target;
+  struct stat st{};
+  bool exists = false;
+  if (std::string err = resolve_target(path, target, st, exists); !err.empty()) return err;
 
   // The temporary file: in the target's directory (so that rename() replaces within one file
   // system), named after it, and created new (O_EXCL also refuses a link planted under its name).
   const size_t slash = target.rfind('/');
   const std::string dir_prefix = slash == std::string::npos ? "" : target.substr(0, slash + 1);
-  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : target.substr(0, slash);
+  const std::string dir = dir_of(target);
   const std::string base = target.substr(slash == std::string::npos ? 0 : slash + 1);
   static std::atomic<unsigned> counter{0};
   std::string tmp;

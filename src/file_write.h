@@ -25,4 +25,8 @@ namespace edf {
 // "cannot write /tmp/p: not a regular file (a FIFO)".
 [[nodiscard]] std::string write_file_replace(const std::string& path, std::string_view content);
 
+// What write_file_replace would refuse before writing anything, plus a directory that is missing
+// or not writable: for checking a target at start-up (--stats-json) rather than at exit.
+[[nodiscard]] std::string check_replaceable(const std::string& path);
+
 }  // namespace edf

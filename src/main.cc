@@ -12,13 +12,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "app.h"
 #include "args.h"
 #include "dataplane.h"
+#include "file_write.h"
 #include "init.h"
 #include "process.h"
 #include "stats.h"
@@ -163,6 +163,9 @@ int main(int argc, char** argv) {
     return EXIT_SUCCESS;
   }
   for (const std::string& w : edf::profile_warnings(app.profile)) std::fprintf(stderr, "edfpipe: warning: %s\n", w.c_str());
+  // The report is written at exit; a target that cannot take it is refused now, not after the run.
+  if (!opts.stats_json.empty())
+    if (std::string err = edf::check_replaceable(opts.stats_json); !err.empty()) return fail({"--stats-json: " + err});
   if (opts.check_profile) {
     std::printf("%s: profile OK (%zu classes)\n", app.profile.source.c_str(), app.profile.classes.size());
     return EXIT_SUCCESS;
@@ -185,11 +188,15 @@ int main(int argc, char** argv) {
   const bool pdump = rte_pdump_init() == 0;
   if (!pdump) EDF_LOG(INFO, "packet capture (rte_pdump) not available: %s", rte_strerror(rte_errno));
 
-  if (std::string err = edf::init_app(app); !err.empty()) {
+  // A start-up failure after EAL: undo what exists (nothing of it has run) and say why.
+  auto abort_start = [&](const std::string& err) {
+    edf::telemetry_detach();  // commands registered before a failure must not reach app
     (void)edf::close_ports_and_check_pools(app);
+    if (pdump) (void)rte_pdump_uninit();
     rte_eal_cleanup();
     return fail({err});
-  }
+  };
+  if (std::string err = edf::init_app(app); !err.empty()) return abort_start(err);
   EDF_LOG(INFO, "profile %s: %zu classes, %zu ports, %zu lcores with roles, processing %s", app.profile.source.c_str(),
           app.n_classes, app.ports.size(), app.lcores.size(), std::string(edf::to_string(app.profile.pipeline.processing)).c_str());
   for (const edf::LcoreContext* c : app.lcores)
@@ -197,7 +204,7 @@ int main(int argc, char** argv) {
             c->has_edf ? " edf" : "", c->has_tx ? " tx" : "", c->inputs.size(), c->tx_ports.size());
 
   app.start_tsc = rte_rdtsc();
-  edf::telemetry_attach(app);
+  if (std::string err = edf::telemetry_attach(app); !err.empty()) return abort_start(err);
   // From here every way out -- a failed launch included -- goes through the same teardown: the
   // final report, telemetry detached before the context goes, ports closed, mbufs counted.
   const std::string launch_err = launch_lcores(app);
@@ -235,10 +242,8 @@ int main(int argc, char** argv) {
     if (!ok) rc = 3;
   }
   if (!opts.stats_json.empty()) {
-    std::ofstream js(opts.stats_json);
-    js << edf::report_json(app, snap, pools);
-    if (!js) {
-      std::fprintf(stderr, "edfpipe: error: cannot write %s\n", opts.stats_json.c_str());
+    if (std::string err = edf::write_file_replace(opts.stats_json, edf::report_json(app, snap, pools)); !err.empty()) {
+      std::fprintf(stderr, "edfpipe: error: --stats-json: %s\n", err.c_str());
       if (rc == EXIT_SUCCESS) rc = EXIT_FAILURE;
     }
   }

@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <sstream>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include "edf/counter.h"
+#include "edf/ini.h"
 #include "stats.h"
 
 namespace edf {
@@ -201,37 +203,113 @@ int cmd_lcores(const char*, const char*, rte_tel_data* d) {
   return 0;
 }
 
+// DPDK telemetry drops what does not fit without a word: a string longer than
+// RTE_TEL_MAX_STRING_LEN - 1 is cut, a dict or array past its entry limit loses the entry, and so
+// does any part of a reply past the reply buffer (MAX_OUTPUT_LEN in DPDK's
+// lib/telemetry/telemetry.c, 16 KiB, which /info reports as max_output_len). /edfpipe/config
+// plans its reply against all of these before it builds anything.
+constexpr size_t kTelStringMax = RTE_TEL_MAX_STRING_LEN - 1;
+constexpr size_t kTelReplyMax = 16 * 1024 - 64;  // with room to spare for the JSON framing
+
+// A value as telemetry carries it: one string if it fits, otherwise (a long list) runs of whole
+// items, each a string that fits; joined with ',' they give the value. Empty if an item alone is
+// too long (no value edfpipe writes has one).
+std::vector<std::string> telemetry_parts(const std::string& value) {
+  if (value.size() <= kTelStringMax) return {value};
+  std::vector<std::string> parts;
+  std::string run;
+  for (size_t at = 0; at <= value.size();) {
+    size_t comma = value.find(',', at);
+    if (comma == std::string::npos) comma = value.size();
+    const std::string item = value.substr(at, comma - at);
+    if (item.size() > kTelStringMax) return {};
+    if (!run.empty() && run.size() + 1 + item.size() > kTelStringMax) {
+      parts.push_back(std::move(run));
+      run.clear();
+    }
+    if (!run.empty()) run += ',';
+    run += item;
+    at = comma + 1;
+  }
+  parts.push_back(std::move(run));
+  return parts;
+}
+
+int config_error(rte_tel_data* d, const std::string& why) {
+  rte_tel_data_start_dict(d);
+  rte_tel_data_add_dict_string(d, "error", why.substr(0, kTelStringMax).c_str());
+  return 0;
+}
+
 int cmd_config(const char*, const char*, rte_tel_data* d) {
   std::lock_guard<std::mutex> guard(g_profile_lock);  // also keeps teardown out while we read
   AppContext* app = g_app.load(std::memory_order_acquire);
   if (!app) return not_running(d);
-  const std::string text = profile_to_ini(app->profile);
-  // One container per INI section, `key: value` strings inside.
-  rte_tel_data_start_dict(d);
-  std::istringstream in(text);
-  std::string line, section;
-  rte_tel_data* cur = nullptr;
-  auto close_section = [&] {
-    if (cur) rte_tel_data_add_dict_container(d, section.c_str(), cur, 0);
-    cur = nullptr;
+  // The profile as --dump-profile writes it, read back by the INI reader: one source of truth.
+  IniDocument doc;
+  if (!parse_ini(profile_to_ini(app->profile), "running profile", doc).empty())
+    return config_error(d, "cannot read back the running profile");
+
+  // Plan: one dict per INI section (spaces in its name become '_': telemetry names allow letters,
+  // digits, '_' and '/'), `key: value` inside, and the size of the JSON DPDK will write for it.
+  struct Value {
+    const std::string* key;
+    std::vector<std::string> parts;  // one: a string; more: an array of runs of items
   };
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    if (line.front() == '[') {
-      close_section();
-      section = line.substr(1, line.size() - 2);
-      for (char& ch : section)
-        if (ch == ' ') ch = '_';  // telemetry names allow letters, digits, '_' and '/': [class high] -> class_high
-      cur = rte_tel_data_alloc();
-      if (!cur) return -ENOMEM;
-      rte_tel_data_start_dict(cur);
-      continue;
+  struct Section {
+    std::string name;
+    std::vector<Value> values;
+  };
+  std::vector<Section> plan;
+  size_t json = std::strlen("{\"/edfpipe/config\":{}}");
+  bool fits = doc.sections.size() <= RTE_TEL_MAX_DICT_ENTRIES;
+  for (const IniSection& s : doc.sections) {
+    Section sec{s.name, {}};
+    std::replace(sec.name.begin(), sec.name.end(), ' ', '_');
+    fits = fits && sec.name.size() <= kTelStringMax && s.entries.size() <= RTE_TEL_MAX_DICT_ENTRIES;
+    json += sec.name.size() + std::strlen("\"\":{},");
+    for (const IniEntry& e : s.entries) {
+      Value v{&e.key, telemetry_parts(e.value)};
+      fits = fits && e.key.size() <= kTelStringMax && !v.parts.empty() && v.parts.size() <= RTE_TEL_MAX_ARRAY_ENTRIES;
+      json += e.key.size() + std::strlen("\"\":,") + (v.parts.size() > 1 ? std::strlen("[]") : 0);
+      for (const std::string& part : v.parts) json += part.size() + std::strlen("\"\",");
+      sec.values.push_back(std::move(v));
     }
-    const size_t eq = line.find(" = ");
-    if (cur && eq != std::string::npos)
-      rte_tel_data_add_dict_string(cur, line.substr(0, eq).c_str(), line.substr(eq + 3).c_str());
+    plan.push_back(std::move(sec));
   }
-  close_section();
+  if (!fits || json > kTelReplyMax)
+    return config_error(d, "profile too large for a telemetry reply (" + std::to_string(json) + " of at most " +
+                               std::to_string(kTelReplyMax) + " bytes): use the shell's show config");
+
+  // Build. Every container is freed here if any step fails: DPDK frees them only while it
+  // writes a reply.
+  std::vector<rte_tel_data*> made;
+  auto make = [&]() {
+    rte_tel_data* c = rte_tel_data_alloc();
+    if (c) made.push_back(c);
+    return c;
+  };
+  bool ok = rte_tel_data_start_dict(d) == 0;
+  for (const Section& sec : plan) {
+    rte_tel_data* dict = ok ? make() : nullptr;
+    ok = dict && rte_tel_data_start_dict(dict) == 0;
+    for (const Value& v : sec.values) {
+      if (!ok) break;
+      if (v.parts.size() == 1) {
+        ok = rte_tel_data_add_dict_string(dict, v.key->c_str(), v.parts[0].c_str()) == 0;
+        continue;
+      }
+      rte_tel_data* array = make();
+      ok = array && rte_tel_data_start_array(array, RTE_TEL_STRING_VAL) == 0;
+      for (const std::string& part : v.parts) ok = ok && rte_tel_data_add_array_string(array, part.c_str()) == 0;
+      ok = ok && rte_tel_data_add_dict_container(dict, v.key->c_str(), array, 0) == 0;
+    }
+    ok = ok && rte_tel_data_add_dict_container(d, sec.name.c_str(), dict, 0) == 0;
+  }
+  if (!ok) {
+    for (rte_tel_data* c : made) rte_tel_data_free(c);
+    return config_error(d, "cannot build the reply (out of memory?)");
+  }
   return 0;
 }
 
@@ -239,23 +317,31 @@ int cmd_config(const char*, const char*, rte_tel_data* d) {
 
 std::mutex& telemetry_lock() { return g_profile_lock; }
 
-void telemetry_attach(AppContext& app) {
-  g_app.store(&app, std::memory_order_release);
+std::string telemetry_attach(AppContext& app) {
   static bool registered = false;
-  if (registered) return;
-  registered = true;
-  rte_telemetry_register_cmd("/edfpipe/stats", cmd_stats,
-                             "Totals: rx, tx, in_flight, drops by reason, uptime. No parameters");
-  rte_telemetry_register_cmd("/edfpipe/classes", cmd_classes,
-                             "Per traffic class: configuration and counters. No parameters");
-  rte_telemetry_register_cmd("/edfpipe/latency", cmd_latency,
-                             "Latency of one class, arrival to TX, ns: percentiles and histogram buckets. "
-                             "Parameters: class name");
-  rte_telemetry_register_cmd("/edfpipe/queues", cmd_queues,
-                             "Every ring: occupancy, capacity, high-water mark (packets). No parameters");
-  rte_telemetry_register_cmd("/edfpipe/lcores", cmd_lcores,
-                             "Per lcore: roles, busy and total cycles, packets handled. No parameters");
-  rte_telemetry_register_cmd("/edfpipe/config", cmd_config, "The running profile, by section. No parameters");
+  if (!registered) {
+    struct Command {
+      const char* name;
+      telemetry_cb fn;
+      const char* help;  // at most RTE_TEL_MAX_STRING_LEN - 1 characters, or DPDK refuses it
+    };
+    static const Command kCommands[] = {
+        {"/edfpipe/stats", cmd_stats, "Totals: rx, tx, in_flight, drops by reason, uptime. No parameters"},
+        {"/edfpipe/classes", cmd_classes, "Per traffic class: configuration and counters. No parameters"},
+        {"/edfpipe/latency", cmd_latency,
+         "Latency of one class, arrival to TX, ns: percentiles and histogram buckets. Parameters: class name"},
+        {"/edfpipe/queues", cmd_queues, "Every ring: occupancy, capacity, high-water mark (packets). No parameters"},
+        {"/edfpipe/lcores", cmd_lcores, "Per lcore: roles, busy and total cycles, packets handled. No parameters"},
+        {"/edfpipe/config", cmd_config, "The running profile, by section. No parameters"},
+    };
+    for (const Command& c : kCommands)
+      if (const int rc = rte_telemetry_register_cmd(c.name, c.fn, c.help); rc != 0)
+        return std::string("cannot register the telemetry command ") + c.name + ": " +
+               std::strerror(rc < 0 ? -rc : rc);
+    registered = true;
+  }
+  g_app.store(&app, std::memory_order_release);
+  return {};
 }
 
 void telemetry_detach() {

@@ -9,13 +9,17 @@
 #pragma once
 
 #include <mutex>
+#include <string>
 
 #include "app.h"
 
 namespace edf {
 
-// Registers the commands; `app` must outlive them (until telemetry_detach()).
-void telemetry_attach(AppContext& app);
+// Registers the commands (once per process) and points them at `app`, which must outlive them
+// (until telemetry_detach()). Returns "" or why a command could not be registered, in which case
+// the commands answer "not running". (Not [[nodiscard]] yet only so that a caller not updated
+// still builds: check the result.)
+[[nodiscard]] std::string telemetry_attach(AppContext& app);
 // Makes every command answer "not running" from now on (called before teardown).
 void telemetry_detach();
 // Held by the control plane while it changes app.profile, and by callbacks while reading it.

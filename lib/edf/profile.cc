@@ -1,7 +1,11 @@
 #include "edf/profile.h"
 
 #include <algorithm>
+#include <bitset>
+#include <cstdint>
 #include <sstream>
+#include <tuple>
+#include <unordered_map>
 
 #include "edf/classifier.h"
 #include "edf/parse_num.h"
@@ -26,6 +30,63 @@ Err for_each_item(std::string_view list, F&& f) {
     if (comma == std::string_view::npos) return std::nullopt;
     list.remove_prefix(comma + 1);
   }
+}
+
+std::string range_text(const PortRange& r) {
+  return r.first == r.last ? std::to_string(r.first)
+                           : std::to_string(r.first) + "-" + std::to_string(r.last);
+}
+
+// Lists as profile_to_ini() writes them (and as the list limit counts them).
+std::string ports_text(const std::vector<PortRange>& v) {
+  if (v.empty()) return "none";
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) s += ',';
+    s += range_text(v[i]);
+  }
+  return s;
+}
+
+std::string dscp_text(const std::vector<uint8_t>& v) {
+  if (v.empty()) return "none";
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) s += ',';
+    s += std::to_string(v[i]);
+  }
+  return s;
+}
+
+std::string map_text(const std::vector<PortMapRange>& v) {
+  if (v.empty()) return "none";
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const PortMapRange& m = v[i];
+    if (i) s += ',';
+    s += std::to_string(m.in_first) + "-" + std::to_string(m.in_last) + ":" + std::to_string(m.out_first) + "-" +
+         std::to_string(m.out_first + (m.in_last - m.in_first));
+  }
+  return s;
+}
+
+std::string lcore_text(int32_t id) { return id == kAutoLcore ? std::string("auto") : std::to_string(id); }
+
+std::string lcores_text(const std::vector<int32_t>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) s += ',';
+    s += lcore_text(v[i]);
+  }
+  return s;
+}
+
+// A list longer than this, as written back, would make a line the INI reader refuses: every
+// profile edfpipe accepts must dump and load back (docs/configuration.md, "File format").
+Err check_list_length(const std::string& written) {
+  if (written.size() <= kMaxListChars) return std::nullopt;
+  return "list too long: " + std::to_string(written.size()) + " characters as --dump-profile writes it, at most " +
+         std::to_string(kMaxListChars);
 }
 
 Err parse_range(std::string_view s, PortRange& r) {
@@ -139,6 +200,7 @@ Err apply_class(ClassConfig& c, std::string_view key, std::string_view v) {
           return std::nullopt;
         }))
       return e;
+    if (Err e = check_list_length(ports_text(ranges))) return e;
     c.udp_dst_ports = std::move(ranges);
     return std::nullopt;
   }
@@ -155,6 +217,7 @@ Err apply_class(ClassConfig& c, std::string_view key, std::string_view v) {
           return std::nullopt;
         }))
       return e;
+    if (Err e = check_list_length(dscp_text(values))) return e;
     c.dscp = std::move(values);
     return std::nullopt;
   }
@@ -215,6 +278,7 @@ Err apply_fwd(Profile& p, std::string_view key, std::string_view v) {
           return std::nullopt;
         }))
       return e;
+    if (Err e = check_list_length(map_text(map))) return e;
   }
   p.udp_port_map = std::move(map);
   return std::nullopt;
@@ -223,16 +287,20 @@ Err apply_fwd(Profile& p, std::string_view key, std::string_view v) {
 Err apply_lcores(LcoreRoles& r, std::string_view key, std::string_view v) {
   if (key == "rx") {
     std::vector<int32_t> ids;
+    std::bitset<1024> listed;  // lcore ids are 0..1023
+    bool has_auto = false;
     if (Err e = for_each_item(v, [&](std::string_view item) -> Err {
           int32_t id = 0;
           if (Err e2 = parse_lcore(item, id)) return e2;
-          if (std::find(ids.begin(), ids.end(), id) != ids.end()) return "lcore listed twice";
+          if (id == kAutoLcore ? has_auto : listed.test(static_cast<size_t>(id))) return "lcore listed twice";
+          if (id == kAutoLcore) has_auto = true;
+          else listed.set(static_cast<size_t>(id));
           ids.push_back(id);
           return std::nullopt;
         }))
       return e;
-    if (ids.size() > 1 && std::find(ids.begin(), ids.end(), kAutoLcore) != ids.end())
-      return "auto cannot be mixed with lcore ids";
+    if (ids.size() > 1 && has_auto) return "auto cannot be mixed with lcore ids";
+    if (Err e = check_list_length(lcores_text(ids))) return e;
     r.rx = std::move(ids);
     return std::nullopt;
   }
@@ -241,19 +309,28 @@ Err apply_lcores(LcoreRoles& r, std::string_view key, std::string_view v) {
   return "unknown key in [lcores] (expected rx, edf, tx)";
 }
 
+// The port id of a `port N` section, N exactly as written: "port 00" or "port  0" is refused
+// rather than read as port 0, so that two spellings cannot reach one port (a class name is
+// likewise taken as written: "class  high" names " high", which valid_class_name() refuses).
+Err parse_port_id(std::string_view text, uint16_t& id) {
+  if (text.size() > 1 && text.front() == '0')
+    return "port id '" + std::string(text) + "': write it without leading zeros";
+  if (Err e = parse_uint<uint16_t>(text, 0, 1023, id)) return "port id " + *e;
+  return std::nullopt;
+}
+
 // Why a section name is not one edfpipe reads, or nothing. apply_setting() makes the same checks
 // on the way to a key; this serves sections that hold no key, so a misspelt one is not ignored.
 Err check_section_name(std::string_view section) {
   if (section == "pipeline" || section == "lcores" || section == "fwd") return std::nullopt;
   if (section.starts_with("class ")) {
-    if (!valid_class_name(trim(section.substr(6))))
+    if (!valid_class_name(section.substr(6)))
       return "class name must be 1-" + std::to_string(kMaxClassNameLen) + " characters of a-z, 0-9 or _";
     return std::nullopt;
   }
   if (section.starts_with("port ")) {
     uint16_t id = 0;
-    if (Err e = parse_uint<uint16_t>(trim(section.substr(5)), 0, 1023, id)) return "port id " + *e;
-    return std::nullopt;
+    return parse_port_id(section.substr(5), id);
   }
   return "unknown section (expected pipeline, lcores, fwd, class NAME, port N)";
 }
@@ -262,9 +339,33 @@ bool ranges_overlap(const PortRange& a, const PortRange& b) {
   return a.first <= b.last && b.first <= a.last;
 }
 
-std::string range_text(const PortRange& r) {
-  return r.first == r.last ? std::to_string(r.first)
-                           : std::to_string(r.first) + "-" + std::to_string(r.last);
+// A port range and where it was written: its class (or 0 for the port map) and its position.
+struct RangeAt {
+  PortRange r;
+  size_t owner = 0;
+  size_t pos = 0;
+};
+
+bool written_before(const RangeAt& a, const RangeAt& b) { return std::tie(a.owner, a.pos) < std::tie(b.owner, b.pos); }
+
+// Overlapping ranges in O(n log n): sorted by start, each range is compared with the one that
+// reaches furthest among those before it, so every range that overlaps an earlier one is
+// reported once. (Not every pair: 2000 copies of one port would make two million messages.)
+// Each pair is (written first, written later); pairs come sorted by where their first was written.
+std::vector<std::pair<RangeAt, RangeAt>> find_overlaps(std::vector<RangeAt> v) {
+  std::sort(v.begin(), v.end(), [](const RangeAt& a, const RangeAt& b) {
+    return std::tie(a.r.first, a.owner, a.pos) < std::tie(b.r.first, b.owner, b.pos);
+  });
+  std::vector<std::pair<RangeAt, RangeAt>> out;
+  for (size_t i = 1, reach = 0; i < v.size(); ++i) {
+    if (ranges_overlap(v[reach].r, v[i].r))
+      out.push_back(written_before(v[reach], v[i]) ? std::pair{v[reach], v[i]} : std::pair{v[i], v[reach]});
+    if (v[i].r.last > v[reach].r.last) reach = i;
+  }
+  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) {
+    return written_before(x.first, y.first) || (!written_before(y.first, x.first) && written_before(x.second, y.second));
+  });
+  return out;
 }
 
 }  // namespace
@@ -309,7 +410,7 @@ std::optional<std::string> apply_setting(Profile& p, std::string_view section,
   if (section == "lcores") return apply_lcores(p.lcores, key, value);
   if (section == "fwd") return apply_fwd(p, key, value);
   if (section.starts_with("class ")) {
-    const std::string_view name = trim(section.substr(6));
+    const std::string_view name = section.substr(6);  // as written: see parse_port_id()
     if (!valid_class_name(name))
       return "class name '" + std::string(name) + "' must be 1-" + std::to_string(kMaxClassNameLen) + " characters of a-z, 0-9 or _";
     auto it = std::find_if(p.classes.begin(), p.classes.end(),
@@ -324,8 +425,7 @@ std::optional<std::string> apply_setting(Profile& p, std::string_view section,
   }
   if (section.starts_with("port ")) {
     uint16_t id = 0;
-    if (Err e = parse_uint<uint16_t>(trim(section.substr(5)), 0, 1023, id))
-      return "section [" + std::string(section) + "]: port id " + *e;
+    if (Err e = parse_port_id(section.substr(5), id)) return "section [" + std::string(section) + "]: " + *e;
     auto it = std::find_if(p.ports.begin(), p.ports.end(),
                            [&](const PortConfig& c) { return c.port_id == id; });
     if (it == p.ports.end()) {
@@ -360,31 +460,43 @@ std::vector<std::string> profile_warnings(const Profile& p) {
 std::vector<std::string> validate_profile(const Profile& p) {
   std::vector<std::string> errs;
   if (p.classes.empty()) errs.push_back("no traffic classes: define at least one [class NAME]");
+  std::vector<RangeAt> ranges;
+  std::vector<uint64_t> dscp_mask(p.classes.size(), 0);  // bit d: the class claims DSCP d
+  for (size_t i = 0; i < p.classes.size(); ++i) {
+    for (size_t k = 0; k < p.classes[i].udp_dst_ports.size(); ++k) ranges.push_back({p.classes[i].udp_dst_ports[k], i, k});
+    for (uint8_t d : p.classes[i].dscp) dscp_mask[i] |= uint64_t{1} << (d & 63);
+  }
+  const std::vector<std::pair<RangeAt, RangeAt>> overlaps = find_overlaps(std::move(ranges));
+  auto overlap_text = [&](const std::pair<RangeAt, RangeAt>& o) {
+    const std::string& a = p.classes[o.first.owner].name;
+    const std::string& b = p.classes[o.second.owner].name;
+    return "[class " + a + "] udp_dst_ports " + range_text(o.first.r) + " overlaps " +
+           (o.first.owner == o.second.owner ? "" : "[class " + b + "] udp_dst_ports ") + range_text(o.second.r);
+  };
   std::string defaults;
   size_t n_defaults = 0;
+  size_t next_overlap = 0;  // overlaps come sorted by the first range's class
   for (size_t i = 0; i < p.classes.size(); ++i) {
     const ClassConfig& a = p.classes[i];
     if (a.is_default) {
       defaults += (n_defaults++ ? ", " : "") + a.name;
     }
     if (a.budget_us == 0) errs.push_back("[class " + a.name + "] budget_us is missing (microseconds, > 0)");
+    const size_t first_overlap = next_overlap;
+    while (next_overlap < overlaps.size() && overlaps[next_overlap].first.owner == i) ++next_overlap;
+    for (size_t o = first_overlap; o < next_overlap; ++o)  // with later classes first, then within this one
+      if (overlaps[o].second.owner != i) errs.push_back(overlap_text(overlaps[o]));
     for (size_t j = i + 1; j < p.classes.size(); ++j) {
-      const ClassConfig& b = p.classes[j];
-      for (const auto& ra : a.udp_dst_ports)
-        for (const auto& rb : b.udp_dst_ports)
-          if (ranges_overlap(ra, rb))
-            errs.push_back("[class " + a.name + "] udp_dst_ports " + range_text(ra) +
-                           " overlaps [class " + b.name + "] udp_dst_ports " + range_text(rb));
+      uint64_t shared = dscp_mask[i] & dscp_mask[j];
       for (uint8_t d : a.dscp)
-        if (std::find(b.dscp.begin(), b.dscp.end(), d) != b.dscp.end())
-          errs.push_back("[class " + a.name + "] and [class " + b.name + "] both claim dscp " +
+        if (shared & (uint64_t{1} << (d & 63))) {
+          shared &= ~(uint64_t{1} << (d & 63));  // once per value, however often it is listed
+          errs.push_back("[class " + a.name + "] and [class " + p.classes[j].name + "] both claim dscp " +
                          std::to_string(d));
+        }
     }
-    for (size_t x = 0; x < a.udp_dst_ports.size(); ++x)
-      for (size_t y = x + 1; y < a.udp_dst_ports.size(); ++y)
-        if (ranges_overlap(a.udp_dst_ports[x], a.udp_dst_ports[y]))
-          errs.push_back("[class " + a.name + "] udp_dst_ports " + range_text(a.udp_dst_ports[x]) +
-                         " overlaps " + range_text(a.udp_dst_ports[y]));
+    for (size_t o = first_overlap; o < next_overlap; ++o)
+      if (overlaps[o].second.owner == i) errs.push_back(overlap_text(overlaps[o]));
   }
   if (n_defaults > 1) errs.push_back("more than one class has default = yes: " + defaults);
   // A class with no rule that is not the default can never receive a packet: most likely a
@@ -395,14 +507,11 @@ std::vector<std::string> validate_profile(const Profile& p) {
       errs.push_back("[class " + k.name + "] has no udp_dst_ports, no dscp and is not the default class: no " +
                      "packet can reach it (a misspelt class name?)");
   }
+  std::vector<RangeAt> inputs;
   for (size_t i = 0; i < p.udp_port_map.size(); ++i)
-    for (size_t j = i + 1; j < p.udp_port_map.size(); ++j) {
-      const PortRange a{p.udp_port_map[i].in_first, p.udp_port_map[i].in_last};
-      const PortRange b{p.udp_port_map[j].in_first, p.udp_port_map[j].in_last};
-      if (ranges_overlap(a, b))
-        errs.push_back("[fwd] udp_port_map input ranges " + range_text(a) + " and " + range_text(b) +
-                       " overlap");
-    }
+    inputs.push_back({{p.udp_port_map[i].in_first, p.udp_port_map[i].in_last}, 0, i});
+  for (const auto& [a, b] : find_overlaps(std::move(inputs)))
+    errs.push_back("[fwd] udp_port_map input ranges " + range_text(a.r) + " and " + range_text(b.r) + " overlap");
   if (p.pipeline.mbuf_cache > p.pipeline.mbufs / 4)
     errs.push_back("[pipeline] mbuf_cache = " + std::to_string(p.pipeline.mbuf_cache) +
                    ": larger than mbufs / 4 (" + std::to_string(p.pipeline.mbufs / 4) + ")");
@@ -416,14 +525,15 @@ std::vector<std::string> load_profile(const IniDocument& doc, const Profile& bas
   auto where = [&](int line) {
     return line > 0 ? doc.path + ":" + std::to_string(line) : doc.path;
   };
+  auto first_at = [](int line) { return line > 0 ? " (first at line " + std::to_string(line) + ")" : std::string(); };
   bool classes_replaced = false;
-  std::vector<std::string> seen_sections;
+  // Hash maps, not lists: a file of 100000 keys loads in linear time.
+  std::unordered_map<std::string_view, int> seen_sections;  // name -> line of its first header
   for (const IniSection& s : doc.sections) {
-    if (std::find(seen_sections.begin(), seen_sections.end(), s.name) != seen_sections.end()) {
-      errs.push_back(where(s.line) + ": [" + s.name + "] appears twice");
+    if (auto [it, fresh] = seen_sections.try_emplace(s.name, s.line); !fresh) {
+      errs.push_back(where(s.line) + ": [" + s.name + "] appears twice" + first_at(it->second));
       continue;
     }
-    seen_sections.push_back(s.name);
     if (s.name.starts_with("class ") && !classes_replaced) {
       p.classes.clear();  // a profile's classes replace the defaults, in file order
       classes_replaced = true;
@@ -438,14 +548,13 @@ std::vector<std::string> load_profile(const IniDocument& doc, const Profile& bas
       if (Err e = apply_setting(p, s.name, "default", "no"))  // creates the class
         errs.push_back(where(s.line) + ": [" + s.name + "]: " + *e);
     }
-    std::vector<std::string_view> seen_keys;
+    std::unordered_map<std::string_view, int> seen_keys;  // key -> line of its first occurrence
     for (const IniEntry& e : s.entries) {
       const std::string loc = where(e.line) + ": [" + s.name + "] " + e.key + " = " + e.value + ": ";
-      if (std::find(seen_keys.begin(), seen_keys.end(), e.key) != seen_keys.end()) {
-        errs.push_back(loc + "key given twice in this section");
+      if (auto [it, fresh] = seen_keys.try_emplace(e.key, e.line); !fresh) {
+        errs.push_back(loc + "key given twice in this section" + first_at(it->second));
         continue;
       }
-      seen_keys.push_back(e.key);
       if (Err why = apply_setting(p, s.name, e.key, e.value)) errs.push_back(loc + *why);
     }
   }
@@ -479,29 +588,15 @@ std::string profile_to_ini(const Profile& p) {
     << "stats_period_s = " << c.stats_period_s << "\n"
     << "duration_s = " << c.duration_s << "\n"
     << "idle_exit_ms = " << c.idle_exit_ms << "\n";
-  auto lcore = [](int32_t id) { return id == kAutoLcore ? std::string("auto") : std::to_string(id); };
-  o << "\n[lcores]\nrx = ";
-  for (size_t i = 0; i < p.lcores.rx.size(); ++i) o << (i ? "," : "") << lcore(p.lcores.rx[i]);
-  o << "\nedf = " << lcore(p.lcores.edf) << "\ntx = " << lcore(p.lcores.tx) << "\n";
-  o << "\n[fwd]\nudp_port_map = ";
-  if (p.udp_port_map.empty()) o << "none";
-  for (size_t i = 0; i < p.udp_port_map.size(); ++i) {
-    const auto& m = p.udp_port_map[i];
-    o << (i ? "," : "") << m.in_first << "-" << m.in_last << ":" << m.out_first << "-"
-      << (m.out_first + (m.in_last - m.in_first));
-  }
-  o << "\n";
+  o << "\n[lcores]\nrx = " << lcores_text(p.lcores.rx) << "\nedf = " << lcore_text(p.lcores.edf)
+    << "\ntx = " << lcore_text(p.lcores.tx) << "\n";
+  o << "\n[fwd]\nudp_port_map = " << map_text(p.udp_port_map) << "\n";
   for (const ClassConfig& k : p.classes) {
     o << "\n[class " << k.name << "]\n"
       << "budget_us = " << k.budget_us << "\n"
-      << "udp_dst_ports = ";
-    if (k.udp_dst_ports.empty()) o << "none";
-    for (size_t i = 0; i < k.udp_dst_ports.size(); ++i)
-      o << (i ? "," : "") << range_text(k.udp_dst_ports[i]);
-    o << "\ndscp = ";
-    if (k.dscp.empty()) o << "none";
-    for (size_t i = 0; i < k.dscp.size(); ++i) o << (i ? "," : "") << unsigned{k.dscp[i]};
-    o << "\nquantum_bytes = " << k.quantum_bytes << "\n"
+      << "udp_dst_ports = " << ports_text(k.udp_dst_ports) << "\n"
+      << "dscp = " << dscp_text(k.dscp) << "\n"
+      << "quantum_bytes = " << k.quantum_bytes << "\n"
       << "rx_ring = " << k.rx_ring << "\n"
       << "tx_ring = " << k.tx_ring << "\n"
       << "expired = " << to_string(k.expired) << "\n"

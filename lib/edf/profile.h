@@ -1,8 +1,11 @@
 // profile.h: edfpipe's configuration model, its defaults, and strict validation.
 //
-// A profile is an INI document (conf/edfpipe.ini documents every key with its unit) that src/
-// reads with rte_cfgfile into an IniDocument; command-line options are applied through the same
-// apply_setting() path, so a bad value is reported the same way wherever it came from.
+// A profile is an INI document (conf/edfpipe.ini documents every key with its unit) that
+// parse_ini() (ini.h) splits into an IniDocument; command-line options are applied through the
+// same apply_setting() path, so a bad value is reported the same way wherever it came from.
+// Names are taken exactly as written ("class  high" is not "class high", "port 00" is refused):
+// two spellings never reach one class or port. Lists are limited to kMaxListChars as
+// profile_to_ini() writes them, so every accepted profile dumps to lines the reader takes back.
 // Validate, then commit (STYLE rule 7): load_profile() works on a copy and changes its output
 // only when every key and every cross-check passed; otherwise it returns every problem as
 // "file:line: [section] key = value: why". Checks that need EAL (does port 3 exist? is lcore 5
@@ -73,6 +76,9 @@ struct PortMapRange {
 
 inline constexpr int32_t kAutoLcore = -1;
 inline constexpr size_t kMaxClassNameLen = 16;
+// Longest list value (udp_dst_ports, dscp, udp_port_map, rx) as profile_to_ini() writes it: with
+// its key it stays under the INI reader's line limit (kMaxIniLineBytes, 4096).
+inline constexpr size_t kMaxListChars = 4000;
 
 struct LcoreRoles {
   std::vector<int32_t> rx{kAutoLcore};  // RX lcores; inputs are dealt to them round robin
@@ -120,7 +126,8 @@ struct Profile {
 
 // Applies every entry of `doc` on top of `base`. On success returns no messages and sets `out`;
 // otherwise returns every problem found and leaves `out` untouched. A profile that has any
-// [class ...] section replaces the default classes with its own, in file order.
+// [class ...] section replaces the default classes with its own, in file order. A section or a
+// key within a section given twice is an error. Linear in the number of entries.
 [[nodiscard]] std::vector<std::string> load_profile(const IniDocument& doc, const Profile& base,
                                                     Profile& out);
 
@@ -139,7 +146,7 @@ struct Profile {
 // is warned about. One message per such class.
 [[nodiscard]] std::vector<std::string> profile_warnings(const Profile& p);
 
-// The profile as INI text that load_profile() reads back to an equal profile.
+// The profile as INI text that parse_ini() + load_profile() read back to an equal profile.
 [[nodiscard]] std::string profile_to_ini(const Profile& p);
 
 [[nodiscard]] std::string_view to_string(ExpiredPolicy v);

@@ -1,9 +1,11 @@
 // profile_fuzz: libFuzzer target for the profile path a user's file takes: the bytes are an INI
-// file, read by src/cfg_file.cc (its own line index, then rte_cfgfile), then edf::load_profile,
-// validate_profile, and the round trip profile_to_ini -> load_profile must give the same INI.
+// file, read by src/cfg_file.cc (file checks, then edf::parse_ini), then edf::load_profile,
+// validate_profile, and the round trip profile_to_ini -> read_ini -> load_profile must give the
+// same INI. Every message must be non-empty, printable ASCII or tab (no other byte of the input
+// leaks raw into a terminal), and there are at most kMaxReportedErrors + 1 of them from the reader.
 //
 // The file lives in a memfd (no disk I/O, nothing left behind); read_ini opens it by its
-// /proc/self/fd path as edfpipe opens -f FILE. No EAL: rte_cfgfile needs none.
+// /proc/self/fd path as edfpipe opens -f FILE. No EAL.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "cfg_file.h"
+#include "edf/ini.h"
 #include "edf/profile.h"
 
 namespace {
@@ -31,6 +34,13 @@ void check(bool cond, const char* what, const std::string& detail = {}) {
   }
 }
 
+void check_messages(const std::vector<std::string>& errs) {
+  for (const std::string& e : errs) {
+    check(!e.empty(), "empty error message");
+    for (char c : e) check((c >= 0x20 && c < 0x7f) || c == '\t', "message with a byte that is not printable ASCII", e);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -40,12 +50,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = "/proc/self/fd/" + std::to_string(fd);
 
   edf::IniDocument doc;
-  if (std::string err = edf::read_ini(path, doc); !err.empty()) return 0;
+  if (std::vector<std::string> errs = edf::read_ini(path, doc); !errs.empty()) {
+    check_messages(errs);
+    check(errs.size() <= edf::kMaxReportedErrors + 1, "more messages than the cap");
+    return 0;
+  }
   const edf::Profile base = edf::default_profile();
   edf::Profile p;
   const std::vector<std::string> errs = edf::load_profile(doc, base, p);
   if (!errs.empty()) {
-    for (const std::string& e : errs) check(!e.empty(), "empty error message");
+    check_messages(errs);
     return 0;
   }
   check(edf::validate_profile(p).empty(), "load_profile accepted a profile validate_profile refuses");
@@ -57,8 +71,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (ftruncate(fd, 0) != 0 || pwrite(fd, ini.data(), ini.size(), 0) != static_cast<ssize_t>(ini.size()))
     std::abort();
   edf::IniDocument doc2;
-  const std::string err2 = edf::read_ini(path, doc2);
-  check(err2.empty(), "dumped profile cannot be read back", err2 + "\n--- dump ---\n" + ini);
+  const std::vector<std::string> errs1 = edf::read_ini(path, doc2);
+  check(errs1.empty(), "dumped profile cannot be read back", (errs1.empty() ? "" : errs1[0]) + "\n--- dump ---\n" + ini);
   edf::Profile p2;
   const std::vector<std::string> errs2 = edf::load_profile(doc2, base, p2);
   std::string all;

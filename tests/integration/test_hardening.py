@@ -243,3 +243,22 @@ def test_eal_failure_says_what_eal_said(edfpipe_bin, tmp_path):
     line = next((ln for ln in err.splitlines() if "EAL initialisation failed" in ln), "")
     assert "Is another primary process running?" in line, err
     assert not line.endswith(": Success"), line
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "missing_dir", "dev_null"])
+def test_stats_json_target_refused_before_start(edfpipe_bin, tmp_path, kind):
+    # The report is written at exit: a target that cannot take it (a FIFO would block the exit
+    # for ever) is refused before EAL starts, not discovered after the run.
+    target = tmp_path / "report"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "directory":
+        target.mkdir()
+    elif kind == "missing_dir":
+        target = tmp_path / "no" / "such" / "report.json"
+    else:
+        target = Path("/dev/null")
+    res = edfit.run_cli(edfpipe_bin, ["--duration", "1", "--stats-json", str(target)])
+    assert res.rc == 1, res.describe()
+    assert "--stats-json: cannot write " + str(target) in res.stderr, res.describe()
+    assert not res.extra["started_eal"], res.describe()

@@ -1,59 +1,38 @@
 // Tests for profile: the default profile validates; every kind of bad value is reported as
 // "file:line: [section] key = value: why"; cross-checks name both sides of a clash; a failed load
 // leaves its output untouched; class sections replace the defaults in file order; and
-// profile_to_ini() reads back to an equal profile.
+// profile_to_ini() reads back (through the INI reader, edf/ini.h) to an equal profile, for the
+// default, a hand-written one and seeded random valid profiles with long and short lists.
 #include "edf/profile.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <numeric>
+#include <random>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "edf/classifier.h"
+#include "edf/ini.h"
+
 namespace edf {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-// Test-only INI splitter, standing in for rte_cfgfile: "[section]" lines, "key = value" lines,
-// ';' starts a comment, blank lines ignored, 1-based line numbers kept.
-IniDocument split_ini(std::string_view text, std::string path = "test.ini") {
-  IniDocument doc;
-  doc.path = std::move(path);
-  int line_no = 0;
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    std::string_view line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    ++line_no;
-    line = trim(line.substr(0, line.find(';')));
-    if (line.empty()) continue;
-    if (line.front() == '[') {
-      if (line.back() != ']') ADD_FAILURE() << "test INI line " << line_no << ": " << line;
-      doc.sections.push_back({std::string(trim(line.substr(1, line.size() - 2))), line_no, {}});
-      continue;
-    }
-    const size_t eq = line.find('=');
-    if (eq == std::string_view::npos || doc.sections.empty()) {
-      ADD_FAILURE() << "test INI line " << line_no << ": " << line;
-      continue;
-    }
-    doc.sections.back().entries.push_back(
-        {std::string(trim(line.substr(0, eq))), std::string(trim(line.substr(eq + 1))), line_no});
-  }
-  return doc;
-}
 
 std::string join(const std::vector<std::string>& v) {
   std::string s;
   for (const auto& x : v) s += "\n  " + x;
   return s;
+}
+
+// The document as edfpipe reads a file: through the INI reader (edf/ini.h), which must accept it.
+IniDocument split_ini(std::string_view text, std::string path = "test.ini") {
+  IniDocument doc;
+  const std::vector<std::string> errs = parse_ini(text, path, doc);
+  EXPECT_TRUE(errs.empty()) << "the INI reader refused the test document:" << join(errs) << "\n" << text;
+  return doc;
 }
 
 // A profile that differs from the default everywhere a failed load could have touched it.
@@ -485,6 +464,247 @@ TEST(Profile, RoundTripOfACustomProfile) {
   Profile back2;
   ASSERT_TRUE(load_profile(split_ini(ini), other_base, back2).empty());
   EXPECT_EQ(profile_to_ini(back2), ini);
+}
+
+TEST(Profile, SectionNamesAreTakenAsWritten) {
+  // Outer spaces are trimmed (the command line: --set ' class high .budget_us=1'); inner ones are
+  // part of the name, so a look-alike never reaches an existing class or port.
+  Profile p = default_profile();
+  EXPECT_FALSE(apply_setting(p, " class high ", "budget_us", "7"));
+  EXPECT_EQ(p.classes[0].budget_us, 7u);
+  const auto two_spaces = apply_setting(p, "class  high", "budget_us", "8");
+  ASSERT_TRUE(two_spaces.has_value());
+  EXPECT_EQ(*two_spaces, "class name ' high' must be 1-16 characters of a-z, 0-9 or _");
+  EXPECT_TRUE(apply_setting(p, "class high\t", "budget_us", "8").has_value() == false);  // outer tab: trimmed
+  EXPECT_TRUE(apply_setting(p, "class\thigh", "budget_us", "8").has_value());
+  const auto zeros = apply_setting(p, "port 007", "rx_queues", "2");
+  ASSERT_TRUE(zeros.has_value());
+  EXPECT_EQ(*zeros, "section [port 007]: port id '007': write it without leading zeros");
+  EXPECT_TRUE(apply_setting(p, "port  7", "rx_queues", "2").has_value());
+  EXPECT_FALSE(apply_setting(p, "port 0", "rx_queues", "2"));
+  EXPECT_FALSE(apply_setting(p, "port 70", "rx_queues", "2"));
+  EXPECT_EQ(p.classes[0].budget_us, 8u);
+  EXPECT_EQ(p.classes.size(), 4u);
+  EXPECT_EQ(p.ports.size(), 2u);
+}
+
+TEST(Profile, ListsUpToTheLimitRoundTrip) {
+  // 666 five-digit ports and one four-digit port: exactly kMaxListChars as written back.
+  std::string at_limit = "1000";
+  for (int i = 0; i < 666; ++i) {
+    at_limit += ',';
+    at_limit += std::to_string(10000 + i);
+  }
+  ASSERT_EQ(at_limit.size(), kMaxListChars);
+  const Profile p = load_ok("[class a]\nbudget_us = 1\nudp_dst_ports = " + at_limit + "\n[class b]\nbudget_us = 2\n");
+  ASSERT_EQ(p.classes[0].udp_dst_ports.size(), 667u);
+  EXPECT_EQ(p.classes[0].udp_dst_ports[0].first, 1000);
+  EXPECT_EQ(p.classes[0].udp_dst_ports[666].first, 10665);
+  const std::string ini = profile_to_ini(p);
+  Profile back;
+  ASSERT_TRUE(load_profile(split_ini(ini), default_profile(), back).empty());
+  expect_same_profile(back, p);
+  // One character more is refused, from a file and from the command line alike.
+  const std::string over = "10000" + at_limit.substr(4);
+  expect_rejected("[class a]\nbudget_us = 1\nudp_dst_ports = " + over + "\n",
+                  {"test.ini:3", "list too long: 4001 characters as --dump-profile writes it, at most 4000"});
+  Profile q = default_profile();
+  const auto e = apply_setting(q, "class high", "udp_dst_ports", over);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(*e, "list too long: 4001 characters as --dump-profile writes it, at most 4000");
+  // What counts is the list as written back: "5:6" is written "5-5:6-6".
+  std::string map;
+  for (int i = 0; map.size() < 2100; ++i) {
+    if (i) map += ',';
+    map += std::to_string(1000 + i);
+    map += ':';
+    map += std::to_string(20000 + i);
+  }
+  ASSERT_LT(map.size(), kMaxListChars);
+  const auto m = apply_setting(q, "fwd", "udp_port_map", map);
+  ASSERT_TRUE(m.has_value());
+  EXPECT_NE(m->find("list too long"), std::string::npos) << *m;
+}
+
+TEST(Profile, OverlapChecksStayLinearInTheirMessages) {
+  // 1300 copies of one port in two classes: one message per copy that overlaps an earlier one
+  // (2599), not one per pair (over three million).
+  std::string same = "80";
+  for (int i = 0; i < 1299; ++i) same += ",80";
+  Profile p = default_profile();
+  ASSERT_FALSE(apply_setting(p, "class high", "udp_dst_ports", same));
+  ASSERT_FALSE(apply_setting(p, "class medium", "udp_dst_ports", same));
+  const std::vector<std::string> errs = validate_profile(p);
+  EXPECT_EQ(errs.size(), 2599u);
+  EXPECT_EQ(errs[0], "[class high] udp_dst_ports 80 overlaps [class medium] udp_dst_ports 80");
+  EXPECT_EQ(errs.back(), "[class high] udp_dst_ports 80 overlaps 80");
+  // A DSCP value two classes share is one message, however often it is listed.
+  Profile q = default_profile();
+  ASSERT_FALSE(apply_setting(q, "class high", "dscp", "46,46,46,10"));
+  ASSERT_FALSE(apply_setting(q, "class low", "dscp", "46,46,10"));
+  EXPECT_EQ(validate_profile(q), (std::vector<std::string>{"[class high] and [class low] both claim dscp 46",
+                                                          "[class high] and [class low] both claim dscp 10"}));
+}
+
+// A random valid profile: every field in its range, names and lists that validate (disjoint port
+// ranges and DSCP values across classes, one default at most, every class reachable), lists short
+// and long (up to about 3000 characters), in random order.
+class ProfileGenerator {
+ public:
+  explicit ProfileGenerator(uint64_t seed) : rng_(seed) {}
+
+  Profile next() {
+    Profile p;
+    PipelineConfig& c = p.pipeline;
+    c.portmask = pick(0, 9) == 0 ? 0 : rng_();
+    c.burst = u32(1, 256);
+    c.rxd = static_cast<uint16_t>(u32(64, 16384));
+    c.txd = static_cast<uint16_t>(u32(64, 16384));
+    c.mbufs = pick(0, 1) ? u32(1024, 16777215) : u32(1024, 70000);
+    c.mbuf_cache = u32(0, std::min<uint32_t>(512, c.mbufs / 4));
+    c.scheduling = pick(0, 1) ? Scheduling::kEdf : Scheduling::kFifo;
+    c.processing = pick(0, 1) ? Processing::kFwd : Processing::kSpin;
+    c.spin_base_ns = u32(0, 100000000);
+    c.spin_per_byte_ns = u32(0, 1000000);
+    c.edf_slice_us = u32(1, 1000000);
+    c.idle = static_cast<IdlePolicy>(pick(0, 2));
+    c.idle_polls = u32(1, 1000000000);
+    c.idle_sleep_us = u32(1, 1000000);
+    c.tx_retry_us = u32(0, 1000000);
+    c.drain_ms = u32(0, 60000);
+    c.stats_period_s = u32(0, 86400);
+    c.duration_s = u32(0, 31536000);
+    c.idle_exit_ms = u32(0, 86400000);
+
+    if (pick(0, 3) == 0) {
+      p.lcores.rx = {kAutoLcore};
+    } else {
+      p.lcores.rx.clear();
+      for (uint32_t id : distinct(pick(1, 3) == 1 ? pick(200, 600) : pick(1, 8), 1024)) p.lcores.rx.push_back(static_cast<int32_t>(id));
+    }
+    p.lcores.edf = pick(0, 2) == 0 ? kAutoLcore : static_cast<int32_t>(pick(0, 1023));
+    p.lcores.tx = pick(0, 2) == 0 ? kAutoLcore : static_cast<int32_t>(pick(0, 1023));
+
+    // Port map: disjoint input ranges, outputs within 0..65535.
+    for (const PortRange& in : disjoint_ranges(pick(0, 3) == 0 ? pick(50, 150) : pick(0, 4))) {
+      const uint32_t width = in.last - in.first;
+      p.udp_port_map.push_back({in.first, in.last, static_cast<uint16_t>(pick(0, 65535 - width))});
+    }
+
+    // Classes: unique names; port ranges and DSCP values dealt from disjoint pools.
+    const size_t n_classes = pick(1, kMaxClasses);
+    std::set<std::string> names;
+    while (names.size() < n_classes) names.insert(name());
+    std::vector<std::string> order(names.begin(), names.end());
+    std::shuffle(order.begin(), order.end(), rng_);
+    std::vector<PortRange> pool = disjoint_ranges(pick(0, 2) == 0 ? pick(300, 600) : pick(static_cast<uint32_t>(n_classes), 40));
+    std::vector<uint32_t> dscp_pool = distinct(pick(0, 64), 64);
+    size_t next_range = 0, next_dscp = 0;
+    const int default_at = static_cast<int>(pick(0, static_cast<uint32_t>(n_classes))) - 1;  // -1: none says so
+    for (size_t i = 0; i < n_classes; ++i) {
+      ClassConfig k;
+      k.name = order[i];
+      k.budget_us = u32(1, 60000000);
+      k.quantum_bytes = u32(64, 16777216);
+      k.rx_ring = u32(64, 1048576);
+      k.tx_ring = u32(64, 1048576);
+      k.expired = pick(0, 1) ? ExpiredPolicy::kDeliver : ExpiredPolicy::kDrop;
+      k.is_default = static_cast<int>(i) == default_at;
+      // The last class takes what is left of the pools (up to the list limit).
+      const size_t n_ranges = i + 1 == n_classes ? pool.size() - next_range : pick(0, static_cast<uint32_t>((pool.size() - next_range) / 2));
+      size_t text = 0;
+      for (size_t r = 0; r < n_ranges && next_range < pool.size(); ++r, ++next_range) {
+        text += std::to_string(pool[next_range].first).size() + 7;  // at most "-65535,"
+        if (text > 3000) break;
+        k.udp_dst_ports.push_back(pool[next_range]);
+      }
+      const size_t n_dscp = i + 1 == n_classes ? dscp_pool.size() - next_dscp : pick(0, static_cast<uint32_t>((dscp_pool.size() - next_dscp) / 2));
+      for (size_t d = 0; d < n_dscp; ++d) {
+        k.dscp.push_back(static_cast<uint8_t>(dscp_pool[next_dscp++]));
+        if (pick(0, 9) == 0) k.dscp.push_back(k.dscp.back());  // listed twice in one class: allowed
+      }
+      std::shuffle(k.udp_dst_ports.begin(), k.udp_dst_ports.end(), rng_);
+      p.classes.push_back(std::move(k));
+    }
+    // Every class but the default one needs a rule: give a bare class a port the pool never used.
+    for (size_t i = 0; i < p.classes.size(); ++i)
+      if (i != p.default_class() && p.classes[i].udp_dst_ports.empty() && p.classes[i].dscp.empty())
+        p.classes[i].udp_dst_ports.push_back({static_cast<uint16_t>(i), static_cast<uint16_t>(i)});
+
+    for (uint32_t id : distinct(pick(0, 3) == 0 ? pick(20, 120) : pick(0, 3), 1024)) {
+      PortConfig q;
+      q.port_id = static_cast<uint16_t>(id);
+      q.rx_queues = static_cast<uint16_t>(pick(1, 16));
+      q.tx_port = pick(0, 1) ? -1 : static_cast<int32_t>(pick(0, 1023));
+      q.rate_bps = pick(0, 1) ? 0 : std::uniform_int_distribution<uint64_t>(0, 400000000000ull)(rng_);
+      q.rate_burst_bytes = u32(2048, 16777216);
+      q.rx_quantum_bytes = u32(64, 16777216);
+      p.ports.push_back(q);
+    }
+    return p;
+  }
+
+ private:
+  uint32_t pick(uint32_t lo, uint32_t hi) { return std::uniform_int_distribution<uint32_t>(lo, hi)(rng_); }
+  uint32_t u32(uint32_t lo, uint32_t hi) {
+    // Often an end of the range: off-by-one bugs live there.
+    switch (pick(0, 5)) {
+      case 0: return lo;
+      case 1: return hi;
+      default: return pick(lo, hi);
+    }
+  }
+  // n distinct values of 0..bound-1, in random order.
+  std::vector<uint32_t> distinct(size_t n, uint32_t bound) {
+    std::vector<uint32_t> all(bound);
+    std::iota(all.begin(), all.end(), 0u);
+    std::shuffle(all.begin(), all.end(), rng_);
+    all.resize(std::min<size_t>(n, bound));
+    return all;
+  }
+  // n disjoint port ranges above 16 (ports below are kept for bare classes), single ports and
+  // ranges mixed, in random order.
+  std::vector<PortRange> disjoint_ranges(size_t n) {
+    std::vector<uint32_t> cuts = distinct(2 * n, 65536 - 16);
+    for (uint32_t& x : cuts) x += 16;
+    std::sort(cuts.begin(), cuts.end());
+    std::vector<PortRange> out;
+    for (size_t i = 0; i + 1 < cuts.size(); i += 2) {
+      const bool single = pick(0, 2) != 0;
+      out.push_back({static_cast<uint16_t>(cuts[i]), static_cast<uint16_t>(single ? cuts[i] : cuts[i + 1])});
+    }
+    std::shuffle(out.begin(), out.end(), rng_);
+    return out;
+  }
+  std::string name() {
+    static constexpr std::string_view kChars = "abcdefghijklmnopqrstuvwxyz0123456789_";
+    std::string s(pick(1, kMaxClassNameLen), 'a');
+    for (char& ch : s) ch = kChars[pick(0, static_cast<uint32_t>(kChars.size() - 1))];
+    return s;
+  }
+
+  std::mt19937_64 rng_;
+};
+
+TEST(Profile, RandomValidProfilesRoundTripThroughTheReader) {
+  size_t long_lists = 0;
+  for (uint64_t seed = 1; seed <= 300; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    ProfileGenerator gen(seed);
+    const Profile p = gen.next();
+    ASSERT_TRUE(validate_profile(p).empty()) << "the generator made an invalid profile:" << join(validate_profile(p));
+    const std::string ini = profile_to_ini(p);
+    IniDocument doc;
+    const std::vector<std::string> read = parse_ini(ini, "dump.ini", doc);
+    ASSERT_TRUE(read.empty()) << join(read);
+    Profile back;
+    const std::vector<std::string> errs = load_profile(doc, default_profile(), back);
+    ASSERT_TRUE(errs.empty()) << join(errs);
+    expect_same_profile(back, p);
+    EXPECT_EQ(profile_to_ini(back), ini);
+    for (const ClassConfig& k : p.classes) long_lists += k.udp_dst_ports.size() > 100;
+  }
+  EXPECT_GT(long_lists, 50u) << "the generator should exercise lists far beyond rte_cfgfile's 255 characters";
 }
 
 TEST(Profile, EnumNames) {
