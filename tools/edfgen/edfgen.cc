@@ -728,6 +728,16 @@ std::string setup_port(Gen& g) {
 
 }  // namespace
 
+// Waits the start delay, then launches the sending worker; says why if EAL refuses.
+bool launch_worker(Gen& g, unsigned wl) {
+  rte_delay_us_sleep(static_cast<unsigned>(g.opt.start_delay_ms * 1000));
+  if (const int rc = rte_eal_remote_launch(worker, &g, wl); rc != 0) {
+    std::fprintf(stderr, "edfgen: error: cannot launch lcore %u: %s\n", wl, rte_strerror(-rc));
+    return false;
+  }
+  return true;
+}
+
 int main(int argc, char** argv) {
   // Own options after "--"; parse them before EAL so --help and mistakes need no EAL.
   int split = argc;
@@ -779,10 +789,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "edfgen: error: port %u link still down after %llu s\n", g.opt.port,
                    static_cast<unsigned long long>(g.opt.link_wait_s));
       rc = 1;
+    } else if (!launch_worker(g, wl)) {
+      rc = 1;
     } else {
-      rte_delay_us_sleep(static_cast<unsigned>(g.opt.start_delay_ms * 1000));
       std::fprintf(stderr, "edfgen: link up, sending for %.1f s on lcore %u\n", g.opt.duration_s, wl);
-      rte_eal_remote_launch(worker, &g, wl);
       size_t printed = 0;
       while (!g.done.load(std::memory_order_acquire)) {
         if (g_signal) g.phase.store(1, std::memory_order_relaxed);
