@@ -36,20 +36,32 @@ uint32_t logtype = RTE_LOGTYPE_USER1;  // edfpipe.main once registered
 
 #define EDF_LOG(level, fmt, ...) rte_log(RTE_LOG_##level, logtype, "edfpipe: " fmt "\n" __VA_OPT__(, ) __VA_ARGS__)
 
+// How long a table may wait for stdout to take it: the live table is skipped past this, the final
+// report given up. A pipe whose reader stopped reading must not hold the control loop or the exit.
+constexpr int kLiveTableWaitMs = 100;
+constexpr int kReportWaitMs = 2000;
+
 // Prints the live table. A reader of stdout that went away (EPIPE) ends the run, as the end of the
-// shell's input does; any other write error ends the tables only. Returns false to stop.
-bool print_live_table(edf::AppContext& app, bool& tables_on) {
-  edf::print_table(stdout, app, edf::take_snapshot(app), "edfpipe");
-  if (std::fflush(stdout) == 0 && !std::ferror(stdout)) return true;
-  const int err = errno;
-  std::clearerr(stdout);
-  if (err == EINTR) return true;  // a stop signal interrupted the write; the loop sees it next
-  if (err == EPIPE) {
-    EDF_LOG(NOTICE, "stdout closed (%s), stopping", std::strerror(err));
-    return false;
+// shell's input does; a reader that does not keep up gets fewer tables; any other write error
+// ends the tables. Returns false to stop.
+bool print_live_table(edf::AppContext& app, bool& tables_on, bool& warned_slow) {
+  edf::TextBuffer text;
+  if (!text.file()) return true;
+  edf::print_table(text.file(), app, edf::take_snapshot(app), "edfpipe");
+  switch (edf::write_stdout(text.take(), kLiveTableWaitMs)) {
+    case edf::WriteStatus::kOk: return true;
+    case edf::WriteStatus::kClosed:
+      EDF_LOG(NOTICE, "stdout closed, stopping");
+      return false;
+    case edf::WriteStatus::kTimedOut:
+      if (!warned_slow) EDF_LOG(WARNING, "stdout is not being read: statistics tables are skipped until it is");
+      warned_slow = true;
+      return true;
+    case edf::WriteStatus::kError:
+      EDF_LOG(WARNING, "cannot write the statistics table to stdout (%s); no more tables", std::strerror(errno));
+      tables_on = false;
+      return true;
   }
-  EDF_LOG(WARNING, "cannot write the statistics table to stdout (%s); no more tables", std::strerror(err));
-  tables_on = false;
   return true;
 }
 
@@ -61,7 +73,7 @@ void control_loop(edf::AppContext& app, edf::Shell* shell) {
   const uint64_t start = app.start_tsc;
   uint64_t next_stats = start + uint64_t{pc.stats_period_s} * hz;
   uint64_t last_moved = 0, last_rx_change = start;
-  bool tables_on = pc.stats_period_s != 0;
+  bool tables_on = pc.stats_period_s != 0, warned_slow = false;
   while (edf::stop_signal() == 0) {
     if (shell) {
       if (!edf::shell_poll(shell, 10)) {
@@ -87,14 +99,14 @@ void control_loop(edf::AppContext& app, edf::Shell* shell) {
       }
     }
     if (tables_on && now >= next_stats) {
-      if (!print_live_table(app, tables_on)) break;
+      if (!print_live_table(app, tables_on, warned_slow)) break;
       next_stats += uint64_t{pc.stats_period_s} * hz;
     }
   }
   if (const int sig = edf::stop_signal(); sig != 0) {
     const char* name = sigabbrev_np(sig);
     const std::string label = name ? std::string("SIG") + name : "SIGRTMIN+" + std::to_string(sig - SIGRTMIN);
-    EDF_LOG(INFO, "signal %d (%s) received, stopping", sig, label.c_str());
+    EDF_LOG(INFO, "signal %d received (%s), stopping", sig, label.c_str());
   }
 }
 
@@ -221,7 +233,9 @@ int main(int argc, char** argv) {
   edf::flush_rings(app);
 
   const edf::Snapshot snap = edf::take_snapshot(app);
-  edf::print_table(stdout, app, snap, "edfpipe final");
+  edf::TextBuffer report;  // the final table and the checks, written to stdout in one bounded write
+  FILE* out = report.file() ? report.file() : stdout;
+  edf::print_table(out, app, snap, "edfpipe final");
   edf::telemetry_detach();
   const std::vector<edf::MempoolReport> pools = edf::close_ports_and_check_pools(app);
 
@@ -232,12 +246,12 @@ int main(int argc, char** argv) {
                  static_cast<unsigned long long>(snap.drops));
     rc = 3;
   } else {
-    std::printf("accounting: rx %llu = tx %llu + drops %llu\n", static_cast<unsigned long long>(snap.rx),
-                static_cast<unsigned long long>(snap.tx), static_cast<unsigned long long>(snap.drops));
+    std::fprintf(out, "accounting: rx %llu = tx %llu + drops %llu\n", static_cast<unsigned long long>(snap.rx),
+                 static_cast<unsigned long long>(snap.tx), static_cast<unsigned long long>(snap.drops));
   }
   for (const edf::MempoolReport& p : pools) {
     const bool ok = p.available == p.size;
-    std::fprintf(ok ? stdout : stderr, "%smempool %s: %u of %u mbufs returned\n", ok ? "" : "edfpipe: error: ",
+    std::fprintf(ok ? out : stderr, "%smempool %s: %u of %u mbufs returned\n", ok ? "" : "edfpipe: error: ",
                  p.name.c_str(), p.available, p.size);
     if (!ok) rc = 3;
   }
@@ -247,6 +261,8 @@ int main(int argc, char** argv) {
       if (rc == EXIT_SUCCESS) rc = EXIT_FAILURE;
     }
   }
+  if (out != stdout && edf::write_stdout(report.take(), kReportWaitMs) == edf::WriteStatus::kTimedOut)
+    std::fprintf(stderr, "edfpipe: warning: stdout is not being read: the final report was not printed in full\n");
   std::fflush(stdout);
   if (pdump) (void)rte_pdump_uninit();
   rte_eal_cleanup();

@@ -1,11 +1,14 @@
 #include "process.h"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <rte_log.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace edf {
@@ -59,6 +62,35 @@ std::string install_stop_signals() {
 
 int stop_signal() { return g_stop_signal; }
 
+WriteStatus write_stdout(std::string_view text, int timeout_ms) {
+  if (std::fflush(stdout) != 0) std::clearerr(stdout);
+  while (!text.empty()) {
+    pollfd pfd{1, POLLOUT, 0};
+    const int ready = poll(&pfd, 1, timeout_ms);
+    if (ready < 0 && errno == EINTR) return WriteStatus::kTimedOut;  // a stop signal: do not wait on
+    if (ready < 0) return WriteStatus::kError;
+    if (ready == 0) return WriteStatus::kTimedOut;
+    if (pfd.revents & (POLLERR | POLLHUP)) return WriteStatus::kClosed;
+    const ssize_t n = write(1, text.data(), std::min<size_t>(text.size(), PIPE_BUF));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n < 0) return errno == EPIPE ? WriteStatus::kClosed : WriteStatus::kError;
+    text.remove_prefix(static_cast<size_t>(n));
+  }
+  return WriteStatus::kOk;
+}
+
+TextBuffer::TextBuffer() : f_(open_memstream(&data_, &size_)) {}
+
+TextBuffer::~TextBuffer() {
+  if (f_) std::fclose(f_);
+  std::free(data_);
+}
+
+std::string TextBuffer::take() {
+  if (!f_ || std::fflush(f_) != 0) return {};
+  return std::string(data_, size_);
+}
+
 EalLogCapture::EalLogCapture() {
   cookie_io_functions_t io{};
   io.write = write_cb;
@@ -80,9 +112,9 @@ EalLogCapture::~EalLogCapture() {
 
 ssize_t EalLogCapture::write_cb(void* self, const char* buf, size_t n) {
   auto& cap = *static_cast<EalLogCapture*>(self);
-  // EAL's console stream writes to stdout; so does the tee.
-  (void)std::fwrite(buf, 1, n, stdout);
-  (void)std::fflush(stdout);
+  // EAL's console stream writes to stderr (and syslog); the tee writes to stderr.
+  (void)std::fwrite(buf, 1, n, stderr);
+  (void)std::fflush(stderr);
   if (rte_log_cur_msg_loglevel() <= static_cast<int>(RTE_LOG_ERR)) cap.partial_is_error_ = true;
   for (size_t i = 0; i < n; ++i) {
     if (buf[i] != '\n') {

@@ -10,8 +10,8 @@
 //   ignored: a telemetry client or a reader of stdout that goes away gives EPIPE to the write,
 //   which the caller handles. Faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS)
 //   keep their default action: after one, no count can be trusted.
-// - EAL's messages: EalLogCapture tees EAL's log to stdout (where EAL's own stream writes) while
-//   rte_eal_init runs and keeps its error-level lines, so a failed init can say why rather than
+// - EAL's messages: EalLogCapture tees EAL's log to stderr (where EAL's own stream writes) while
+//   rte_eal_init runs and keeps its error-level lines (they do not reach syslog meanwhile), so a failed init can say why rather than
 //   print rte_errno, which EAL often leaves at 0 ("Success").
 // Main thread, before and around rte_eal_init; the signal handler is async-signal-safe.
 #pragma once
@@ -19,6 +19,7 @@
 #include <csignal>
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace edf {
@@ -30,6 +31,29 @@ namespace edf {
 [[nodiscard]] std::string install_stop_signals();
 // The last stop signal received, 0 if none (written by the handler, read by the main loop).
 [[nodiscard]] int stop_signal();
+
+// Writes `text` to descriptor 1 without ever waiting more than `timeout_ms` for it to take the
+// next chunk (a pipe whose reader stopped reading would otherwise hold the caller for ever).
+// Chunks are at most PIPE_BUF bytes, written only once poll() says the descriptor takes them, so
+// a write to a pipe never blocks. Anything buffered in stdout is flushed first.
+enum class WriteStatus { kOk, kClosed /* EPIPE: nobody reads */, kTimedOut, kError };
+[[nodiscard]] WriteStatus write_stdout(std::string_view text, int timeout_ms);
+
+// What print-style code writes to a FILE, collected into a string (open_memstream).
+class TextBuffer {
+ public:
+  TextBuffer();
+  ~TextBuffer();
+  TextBuffer(const TextBuffer&) = delete;
+  TextBuffer& operator=(const TextBuffer&) = delete;
+  [[nodiscard]] FILE* file() const { return f_; }  // nullptr if it could not be created
+  [[nodiscard]] std::string take();                // everything written so far
+
+ private:
+  FILE* f_ = nullptr;
+  char* data_ = nullptr;
+  size_t size_ = 0;
+};
 
 class EalLogCapture {
  public:

@@ -175,7 +175,7 @@ def test_every_stop_signal_goes_through_the_drain(edfpipe_bin, tmp_path, sig):
                  ready_text="edfpipe: lcore", signal_delay=0.3)
     assert res.rc == 0, res.describe()
     assert res.extra["after_signal_s"] < 10, res.describe()
-    assert f"signal {int(sig)} (" in res.stdout + res.stderr, res.describe()
+    assert f"signal {int(sig)} received" in res.stdout + res.stderr, res.describe()
     edfit.check_accounting(res.stats, f"signal {int(sig)}")
     assert "accounting: rx" in res.stdout
 
@@ -262,3 +262,43 @@ def test_stats_json_target_refused_before_start(edfpipe_bin, tmp_path, kind):
     assert res.rc == 1, res.describe()
     assert "--stats-json: cannot write " + str(target) in res.stderr, res.describe()
     assert not res.extra["started_eal"], res.describe()
+
+
+def test_stdout_nobody_reads_holds_nothing(edfpipe_bin, tmp_path):
+    # stdout is a pipe (shrunk to one page) that nobody reads: the live tables fill it within
+    # seconds. Before, the control loop then blocked in write() for ever and SIGTERM (handled on
+    # another thread) could not get it out; the final report would block the exit the same way.
+    import fcntl
+    prefix = edfit.unique_prefix()
+    stats = str(tmp_path / "stats.json")
+    err_path = tmp_path / "stderr.txt"
+    r, w = os.pipe()
+    fcntl.fcntl(w, 1031, 4096)  # F_SETPIPE_SZ
+    try:
+        with open(err_path, "wb") as err:
+            p = subprocess.Popen(_cmd(edfpipe_bin, prefix, ["--stats-period", "1", "--duration", "60"], stats),
+                                 stdout=w, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True)
+        os.close(w)
+        try:
+            time.sleep(5)
+            assert p.poll() is None, "edfpipe exited early"
+            p.send_signal(signal.SIGTERM)
+            rc = p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+            raise AssertionError("edfpipe did not stop within 15 s of SIGTERM with a full stdout pipe")
+    finally:
+        os.close(r)
+        edfit.cleanup_prefix(prefix)
+    err = err_path.read_text(errors="replace")
+    assert rc == 0, err[-2000:]
+    assert "stdout is not being read" in err, err[-2000:]
+    edfit.check_accounting(_load(stats), "stdout not read")
+
+
+def test_eal_messages_stay_on_stderr(edfpipe_bin, tmp_path):
+    ep = edfit.Edfpipe(edfpipe_bin, edfit.NOHUGE, str(tmp_path))
+    res = ep.run(["net_null0"], ["--duration", "1"])
+    assert res.rc == 0, res.describe()
+    assert "EAL:" not in res.stdout and "EAL:" in res.stderr, res.describe()
