@@ -23,6 +23,7 @@
 #include "edf/classifier.h"
 #include "edf/drop_reason.h"
 #include "edf/drr.h"
+#include "edf/egress.h"
 #include "edf/histogram.h"
 #include "edf/port_map.h"
 #include "edf/profile.h"
@@ -121,27 +122,13 @@ struct RxInput {
   BurstQueue<rte_mbuf*, kMaxBurst> staged;
 };
 
-// Egress after the NIC refuses packets. kStalled: a refused burst was given up (tx_failed) and the
-// NIC has taken nothing for FixedConfig::tx_stall_tsc (a link down, a peer that stopped reading; a
-// merely congested link keeps taking packets and stays kNormal). Until the NIC takes a packet
-// again, each burst comes from the highest-priority backlogged queue alone,
-// so what probes the port is the most urgent traffic and not a DRR turn of bulk. kCatchUp: the
-// port is back; bursts are formed in class order until queue 0 is empty (at most about one ring
-// of it), then DRR restarts its round at queue 0.
-enum class TxMode : uint8_t { kNormal, kStalled, kCatchUp };
-
+// One output port on its TX lcore: the EDF -> TX rings per class, their staged bursts, and the
+// egress machine (edf/egress.h: DRR under the token bucket, retry, stall and catch-up).
 struct TxPortState {
   uint16_t port;
-  TxMode mode;
-  uint32_t catchup_left;  // kCatchUp: packets still allowed in class order
-  uint64_t last_progress_tsc;  // when the NIC last took a packet from this port (0: never)
   std::array<rte_ring*, kMaxClasses> ring;  // EDF -> TX for this port, per class
   std::array<BurstQueue<rte_mbuf*, kMaxBurst>, kMaxClasses> staged;
-  Drr<kMaxClasses> drr;
-  TokenBucket bucket;
-  std::array<rte_mbuf*, kMaxBurst> pending;  // refused by the NIC, retried until tx_retry_us
-  uint32_t n_pending;
-  uint64_t pending_since_tsc;
+  Egress<rte_mbuf*, kMaxClasses, kMaxBurst> egress;
 };
 
 struct AppContext;

@@ -239,11 +239,10 @@ size_t edf_poll(LcoreContext& lc, uint64_t loop_now, bool& busy) {
 
 // ---------------------------------------------------------------- TX
 
+// The class rings of one output port, seen through their staged bursts (egress.h's Queues).
 struct TxQueues {
   TxPortState& tp;
   unsigned burst;
-  std::array<rte_mbuf*, kMaxBurst>& out;
-  size_t n_out = 0;
 
   std::optional<uint32_t> head_bytes(size_t c) {
     auto& q = tp.staged[c];
@@ -254,119 +253,54 @@ struct TxQueues {
     }
     return rte_pktmbuf_pkt_len(q.front());
   }
-  void pop(size_t c) { out[n_out++] = tp.staged[c].pop(); }
+  rte_mbuf* pop(size_t c) { return tp.staged[c].pop(); }
 };
 
-// One queue of a Queues type, seen as queue 0 of a single-queue set.
-template <typename Queues>
-struct OneQueue {
-  Queues& q;
-  size_t index;
-  std::optional<uint32_t> head_bytes(size_t) { return q.head_bytes(index); }
-  void pop(size_t) { q.pop(index); }
+// The NIC side of one output port (egress.h's Port): tx_burst, and the counters of what it took
+// or what was given up.
+struct TxPort {
+  AppContext& app;
+  LcoreStats& st;
+  uint16_t port;
+
+  size_t send(rte_mbuf** pkts, size_t n, uint64_t now) {
+    // Once handed over, sent mbufs belong to the PMD (it may free them at once): read what the
+    // stats need first. Converting cycles to ns is two multiplies per packet, no divide, and does
+    // not wrap however long a packet was held (edf/tsc_scale.h).
+    std::array<uint8_t, kMaxBurst> cls;
+    std::array<uint32_t, kMaxBurst> len;
+    std::array<uint64_t, kMaxBurst> arrival, deadline;
+    for (size_t k = 0; k < n; ++k) {
+      const PacketMeta& md = *meta(pkts[k]);
+      cls[k] = md.cls;
+      len[k] = rte_pktmbuf_pkt_len(pkts[k]);
+      arrival[k] = md.arrival_tsc;
+      deadline[k] = md.deadline_tsc;
+    }
+    const uint16_t sent = rte_eth_tx_burst(port, 0, pkts, static_cast<uint16_t>(n));
+    for (size_t k = 0; k < sent; ++k) {
+      ClassCounters& cc = st.cls[cls[k]];
+      counter_add(cc.tx, 1);
+      counter_add(cc.tx_bytes, len[k]);
+      if (now > deadline[k]) counter_add(cc.misses, 1);
+      const uint64_t cycles = now > arrival[k] ? now - arrival[k] : 0;
+      st.latency[cls[k]].record(app.tsc.cycles_to_ns(cycles));
+    }
+    return sent;
+  }
+  void give_up(rte_mbuf** pkts, size_t n) { free_refused(st, pkts, n, DropReason::kTxFailed); }
+  void stalled() { counter_add(st.tx_stalls[port], 1); }
 };
-
-// Sends `pkts` and keeps what the NIC refused in tp.pending. Must be called with no pending.
-size_t tx_send(AppContext& app, LcoreStats& st, TxPortState& tp, rte_mbuf** pkts, size_t n, uint64_t now) {
-  // Once handed over, sent mbufs belong to the PMD (it may free them at once): read what the
-  // stats need first. Converting cycles to ns is two multiplies per packet, no divide, and does
-  // not wrap however long a packet was held (edf/tsc_scale.h).
-  std::array<uint8_t, kMaxBurst> cls;
-  std::array<uint32_t, kMaxBurst> len;
-  std::array<uint64_t, kMaxBurst> arrival, deadline;
-  for (size_t k = 0; k < n; ++k) {
-    const PacketMeta& md = *meta(pkts[k]);
-    cls[k] = md.cls;
-    len[k] = rte_pktmbuf_pkt_len(pkts[k]);
-    arrival[k] = md.arrival_tsc;
-    deadline[k] = md.deadline_tsc;
-  }
-  const uint16_t sent = rte_eth_tx_burst(tp.port, 0, pkts, static_cast<uint16_t>(n));
-  for (size_t k = 0; k < sent; ++k) {
-    ClassCounters& cc = st.cls[cls[k]];
-    counter_add(cc.tx, 1);
-    counter_add(cc.tx_bytes, len[k]);
-    if (now > deadline[k]) counter_add(cc.misses, 1);
-    const uint64_t cycles = now > arrival[k] ? now - arrival[k] : 0;
-    st.latency[cls[k]].record(app.tsc.cycles_to_ns(cycles));
-  }
-  if (sent) tp.last_progress_tsc = now;
-  for (size_t k = sent; k < n; ++k) tp.pending[tp.n_pending++] = pkts[k];
-  if (tp.n_pending) tp.pending_since_tsc = now;
-  return sent;
-}
-
-// The NIC took a packet from a stalled port: it is back. Class order continues for up to one ring
-// of queue 0 plus one staged burst, so the highest-priority backlog leaves first.
-void start_catch_up(TxPortState& tp, unsigned burst) {
-  tp.mode = TxMode::kCatchUp;
-  tp.catchup_left = rte_ring_get_capacity(tp.ring[0]) + burst;
-}
 
 // TX reads its own clock, once per poll: when roles share an lcore, the loop's clock was read
 // before RX and EDF ran, and latency measured against it would leave out their time.
 size_t tx_poll(LcoreContext& lc) {
   const uint64_t now = rte_rdtsc();
-  AppContext& app = *lc.app;
-  LcoreStats& st = *lc.stats;
-  const unsigned burst = app.fixed.burst;
   size_t work = 0;
-  std::array<rte_mbuf*, kMaxBurst> out;
   for (TxPortState& tp : lc.tx_ports) {
-    if (tp.n_pending) {
-      // Retry what the NIC refused, oldest first; give up after tx_retry_us.
-      const uint64_t since = tp.pending_since_tsc;
-      const uint32_t n = tp.n_pending;
-      std::copy_n(tp.pending.begin(), n, out.begin());
-      tp.n_pending = 0;
-      const size_t sent = tx_send(app, st, tp, out.data(), n, now);
-      work += sent;
-      if (sent && tp.mode == TxMode::kStalled) start_catch_up(tp, burst);
-      if (tp.n_pending) {
-        tp.pending_since_tsc = since;
-        if (now - since < app.fixed.tx_retry_tsc) continue;  // backpressure: serve no new packets
-        for (uint32_t k = 0; k < tp.n_pending; ++k) {
-          const uint8_t c = meta(tp.pending[k])->cls;
-          counter_add(st.cls[c].drops[static_cast<size_t>(DropReason::kTxFailed)], 1);
-        }
-        rte_pktmbuf_free_bulk(tp.pending.data(), tp.n_pending);
-        tp.n_pending = 0;
-        // A congested link still takes packets now and then: only a port that took nothing for
-        // tx_stall_tsc is stalled (DRR keeps sharing a slow link by quanta).
-        if (tp.mode != TxMode::kStalled && now - tp.last_progress_tsc >= app.fixed.tx_stall_tsc) {
-          tp.mode = TxMode::kStalled;
-          counter_add(st.tx_stalls[tp.port], 1);
-        }
-        continue;
-      }
-    }
-    tp.bucket.refill(now);
-    TxQueues q{tp, burst, out, 0};
-    auto admit = [&](uint32_t bytes) { return tp.bucket.try_consume(bytes); };
-    if (tp.mode == TxMode::kCatchUp && (tp.catchup_left == 0 || !q.head_bytes(0))) {
-      tp.mode = TxMode::kNormal;
-      tp.drr.restart();
-    }
-    size_t n = 0;
-    if (tp.mode == TxMode::kNormal) {
-      n = tp.drr.serve(q, burst, admit);
-    } else if (tp.mode == TxMode::kStalled) {
-      // Probe with the highest-priority backlogged queue alone: lower queues keep their packets
-      // (their rings fill and EDF counts tx_ring_full) instead of dying in a refused burst.
-      size_t first = 0;
-      while (first < tp.drr.size() && !q.head_bytes(first)) ++first;
-      if (first < tp.drr.size()) {
-        OneQueue<TxQueues> only{q, first};
-        n = serve_in_order(only, 1, burst, admit);
-      }
-    } else {
-      n = serve_in_order(q, tp.drr.size(), std::min<size_t>(burst, tp.catchup_left), admit);
-      tp.catchup_left -= static_cast<uint32_t>(n);
-    }
-    if (n == 0) continue;
-    const size_t sent = tx_send(app, st, tp, out.data(), n, now);
-    work += n;
-    if (sent && tp.mode == TxMode::kStalled) start_catch_up(tp, burst);
+    TxQueues q{tp, lc.app->fixed.burst};
+    TxPort port{*lc.app, *lc.stats, tp.port};
+    work += tp.egress.poll(q, port, now);
   }
   return work;
 }
@@ -399,8 +333,7 @@ void flush_staged(LcoreContext& lc) {
   lc.edf_left.fill(0);
   for (TxPortState& tp : lc.tx_ports) {
     for (auto& q : tp.staged) q.drain(drop_all);
-    drop_all(tp.pending.data(), tp.n_pending);
-    tp.n_pending = 0;
+    tp.egress.drain_pending(drop_all);
   }
 }
 

@@ -251,9 +251,12 @@ std::string init_app(AppContext& app) {
       app.tx_ring[p][qi] = tp.ring[qi] = r;
       quanta.push_back(fifo ? 1 : prof.classes[qi].quantum_bytes);  // one queue: DRR is plain FIFO
     }
-    tp.drr.set_quanta(quanta);
+    tp.egress.drr().set_quanta(quanta);
     const PortConfig pcfg = prof.port(p);
-    tp.bucket.configure(pcfg.rate_bps, pcfg.rate_burst_bytes, app.tsc_hz, rte_rdtsc());
+    tp.egress.bucket().configure(pcfg.rate_bps, pcfg.rate_burst_bytes, app.tsc_hz, rte_rdtsc());
+    // After a stall, class order lasts for up to one ring of queue 0 plus one staged burst.
+    tp.egress.configure({app.fixed.burst, app.fixed.tx_retry_tsc, app.fixed.tx_stall_tsc,
+                         rte_ring_get_capacity(tp.ring[0]) + app.fixed.burst});
     txc->tx_ports.push_back(tp);
   }
 

@@ -78,13 +78,13 @@ void runtime_poll(LcoreContext& lc) {
     // bucket; anything else keeps both (a refill on every change would let bursts through).
     if (first || old.quantum_bytes != lc.rt.quantum_bytes) {
       std::array<uint32_t, kMaxClasses> quanta{};
-      const size_t n = tp.drr.size();
+      const size_t n = tp.egress.drr().size();
       for (size_t q = 0; q < n; ++q) quanta[q] = n == 1 ? 1 : lc.rt.quantum_bytes[q];  // fifo: one queue
-      tp.drr.set_quanta(std::span<const uint32_t>(quanta.data(), n));
+      tp.egress.drr().set_quanta(std::span<const uint32_t>(quanta.data(), n));
     }
     if (first || old.rate_bps[tp.port] != lc.rt.rate_bps[tp.port] ||
         old.rate_burst_bytes[tp.port] != lc.rt.rate_burst_bytes[tp.port])
-      tp.bucket.configure(lc.rt.rate_bps[tp.port], lc.rt.rate_burst_bytes[tp.port], app.tsc_hz, rte_rdtsc());
+      tp.egress.bucket().configure(lc.rt.rate_bps[tp.port], lc.rt.rate_burst_bytes[tp.port], app.tsc_hz, rte_rdtsc());
   }
   lc.config_seen.store(lc.rt.generation, std::memory_order_release);
 }
