@@ -13,8 +13,12 @@ skipped. Prints "ready" once the socket is open, and exits after --count frames 
 import argparse
 import errno
 import socket
-import struct
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+from edfpipe.pcap import write_pcap  # noqa: E402
 
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
@@ -48,12 +52,7 @@ def main():
             continue
         frames.append((time.time(), data))
 
-    with open(args.out, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-        for ts, data in frames:
-            sec = int(ts)
-            f.write(struct.pack("<IIII", sec, int((ts - sec) * 1e6), len(data), len(data)))
-            f.write(data)
+    write_pcap(args.out, [data for _, data in frames], times=[ts for ts, _ in frames])
     print(f"captured {len(frames)} frames", flush=True)
 
 

@@ -134,6 +134,6 @@ def no_leftovers():
     """After the suite: no DPDK runtime directory or hugepage file of ours is left behind."""
     yield
     prefix = f"edfit{os.getpid()}_"
-    left = [p for d in ("/var/run/dpdk", "/dev/hugepages") if os.path.isdir(d)
+    left = [p for d in (edfit.runtime_dir(""), "/dev/hugepages") if os.path.isdir(d)
             for p in os.listdir(d) if p.startswith(prefix)]
     assert not left, f"DPDK files left behind: {left}"

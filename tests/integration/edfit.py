@@ -1,10 +1,10 @@
 """edfit: helpers for edfpipe's integration tests (standard library only).
 
-- a pcap reader (libpcap classic format, either byte order, micro- or nanosecond stamps),
-- a parser for the frames tools/edfpcap.py writes (Ethernet [+802.1Q] / IPv4 / UDP / b"EDFP" seq class),
-- checksums computed from scratch, as a reference for edfpipe's incremental update,
+- the checks on what edfpipe forwarded, on frames built and parsed by the package in tools/edfpipe
+  (frames: the payload tag, checksums from scratch; pcap: the reader), re-exported here as
+  read_pcap, parse_udp, udp_checksum, udp_checksum_verifies,
 - a runner that starts edfpipe on DPDK vdevs with a unique --file-prefix, a timeout, and cleans up
-  /var/run/dpdk/<prefix> and /dev/hugepages/<prefix>* whatever happens,
+  its runtime directory (<runtime dir>/dpdk/<prefix>) and /dev/hugepages/<prefix>* whatever happens,
 - the accounting invariant as one function every test calls on the JSON report.
 """
 import glob
@@ -13,13 +13,19 @@ import json
 import os
 import shutil
 import signal
-import struct
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Optional
 
-MAGIC = b"EDFP"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+from edfpipe import profile  # noqa: E402
+from edfpipe.frames import parse_udp, udp_checksum, udp_checksum_verifies  # noqa: E402,F401
+from edfpipe.pcap import read_pcap  # noqa: E402,F401
+from edfpipe.telemetry import runtime_dir  # noqa: E402
+
 # Drop reasons every report must have (edfpipe may add more: checks below sum over whatever the
 # report lists). Parse reasons have no class; the four "class-only" ones need one.
 DROP_REASONS = ["runt", "not_ipv4", "bad_ipv4_header", "bad_ipv4_checksum", "bad_ipv4_length",
@@ -31,8 +37,14 @@ CLASS_ONLY_REASONS = ["rx_ring_full", "expired", "tx_ring_full", "tx_failed"]
 # Names DPDK gives the threads of worker lcores: "rte-worker-N" in 22.11.11, "lcore-worker-N" in
 # earlier 22.11 releases. alloc_counter.c counts allocations on threads named so.
 WORKER_THREAD_PREFIXES = ("rte-worker", "lcore-worker")
-# The built-in profile's [fwd] udp_port_map: 8080-8085 -> 9080-9085, every other port unchanged.
-DEFAULT_PORT_MAP = {p: p + 1000 for p in range(8080, 8086)}
+
+
+def __getattr__(name):
+    # DEFAULT_PORT_MAP: the built-in profile's [fwd] udp_port_map as {in: out} (every other port
+    # unchanged), read from `edfpipe -- --dump-profile` when a test first asks for it.
+    if name == "DEFAULT_PORT_MAP":
+        return profile.builtin().port_map_dict()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --idle-exit for runs that must read a whole pcap: long enough that a machine hiccup (a worker
@@ -41,110 +53,10 @@ DEFAULT_PORT_MAP = {p: p + 1000 for p in range(8080, 8086)}
 IDLE_EXIT_MS = "1000"
 
 
-# ---------------------------------------------------------------- pcap
-
-def read_pcap(path):
-    """Returns the frames of a classic pcap file as a list of bytes (captured part only)."""
-    with open(path, "rb") as f:
-        data = f.read()
-    if len(data) < 24:
-        raise ValueError(f"{path}: {len(data)} bytes, shorter than a pcap file header")
-    magic_le = struct.unpack("<I", data[:4])[0]
-    if magic_le in (0xA1B2C3D4, 0xA1B23C4D):
-        endian = "<"
-    elif magic_le in (0xD4C3B2A1, 0x4D3CB2A1):
-        endian = ">"
-    else:
-        raise ValueError(f"{path}: not a pcap file (magic {data[:4].hex()})")
-    linktype = struct.unpack(endian + "I", data[20:24])[0]
-    if linktype != 1:
-        raise ValueError(f"{path}: link type {linktype}, expected 1 (Ethernet)")
-    frames, off = [], 24
-    while off < len(data):
-        if off + 16 > len(data):
-            raise ValueError(f"{path}: truncated record header at offset {off}")
-        _, _, incl, orig = struct.unpack(endian + "IIII", data[off:off + 16])
-        off += 16
-        if off + incl > len(data):
-            raise ValueError(f"{path}: truncated record at offset {off}")
-        if incl != orig:
-            raise ValueError(f"{path}: record at offset {off} captured {incl} of {orig} bytes")
-        frames.append(data[off:off + incl])
-        off += incl
-    return frames
-
-
 # ---------------------------------------------------------------- frames
 
-@dataclass
-class Udp:
-    l3: int          # IPv4 header offset
-    l4: int          # UDP header offset
-    dport: int
-    checksum: int
-    seq: Optional[int]   # from the EDFP tag, None if the payload has none
-    cls: Optional[str]
-
-
-def parse_udp(frame: bytes) -> Optional[Udp]:
-    """Parses Ethernet [+ one VLAN tag] / IPv4 / UDP; None for anything else."""
-    if len(frame) < 14:
-        return None
-    l3, ether = 14, struct.unpack("!H", frame[12:14])[0]
-    if ether == 0x8100:
-        if len(frame) < 18:
-            return None
-        l3, ether = 18, struct.unpack("!H", frame[16:18])[0]
-    if ether != 0x0800 or len(frame) < l3 + 20:
-        return None
-    ihl = (frame[l3] & 0x0F) * 4
-    if frame[l3] >> 4 != 4 or ihl < 20 or frame[l3 + 9] != 17:
-        return None
-    l4 = l3 + ihl
-    if len(frame) < l4 + 8:
-        return None
-    dport, checksum = struct.unpack("!H2xH", frame[l4 + 2:l4 + 8])
-    payload = frame[l4 + 8:]
-    seq = cls = None
-    if payload[:4] == MAGIC and len(payload) >= 20:
-        seq = struct.unpack("!I", payload[4:8])[0]
-        cls = payload[8:20].rstrip(b"\0").decode()
-    return Udp(l3, l4, dport, checksum, seq, cls)
-
-
-def ones_sum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return s
-
-
-def udp_checksum(frame: bytes, u: Udp) -> int:
-    """The UDP checksum computed from scratch over the pseudo-header (RFC 768); 0 maps to 0xFFFF."""
-    ip = frame[u.l3:]
-    total = struct.unpack("!H", ip[2:4])[0]
-    ihl = (ip[0] & 0x0F) * 4
-    seg = bytearray(frame[u.l4:u.l3 + total])
-    seg[6:8] = b"\0\0"
-    pseudo = ip[12:20] + struct.pack("!BBH", 0, 17, len(seg))
-    c = (~ones_sum(bytes(pseudo) + bytes(seg))) & 0xFFFF
-    assert ihl >= 20
-    return c or 0xFFFF
-
-
-def udp_checksum_verifies(frame: bytes, u: Udp) -> bool:
-    """The receiver's check: the sum over pseudo-header and segment, checksum included, is 0xFFFF."""
-    ip = frame[u.l3:]
-    total = struct.unpack("!H", ip[2:4])[0]
-    seg = frame[u.l4:u.l3 + total]
-    pseudo = ip[12:20] + struct.pack("!BBH", 0, 17, len(seg))
-    return ones_sum(bytes(pseudo) + bytes(seg)) == 0xFFFF
-
-
 def frames_by_seq(frames):
-    """{seq: frame} for the EDFP-tagged valid frames among `frames` (tagged malformed ones included)."""
+    """{seq: frame} for the tagged valid frames among `frames` (tagged malformed ones included)."""
     out = {}
     for fr in frames:
         u = parse_udp(fr)
@@ -162,7 +74,7 @@ def check_forwarded(in_frames, manifest, out_frames, port_map):
     seen = {}
     for fr in out_frames:
         u = parse_udp(fr)
-        assert u is not None and u.seq is not None, f"output frame is not an EDFP UDP frame: {fr[:64].hex()}"
+        assert u is not None and u.seq is not None, f"output frame is not a tagged UDP frame: {fr[:64].hex()}"
         assert u.seq in expected, f"output frame seq {u.seq} is not a valid input frame (malformed frame leaked?)"
         assert u.seq not in seen, f"frame seq {u.seq} sent twice"
         seen[u.seq] = True
@@ -184,11 +96,11 @@ def check_forwarded(in_frames, manifest, out_frames, port_map):
 
 
 def out_classes(frames):
-    """[(seq, class)] of the EDFP-tagged frames, in order."""
+    """[(seq, class name)] of the tagged frames, in order."""
     res = []
     for fr in frames:
         u = parse_udp(fr)
-        assert u is not None and u.seq is not None, f"output frame is not an EDFP UDP frame: {fr[:64].hex()}"
+        assert u is not None and u.seq is not None, f"output frame is not a tagged UDP frame: {fr[:64].hex()}"
         res.append((u.seq, u.cls))
     return res
 
@@ -203,7 +115,7 @@ def unique_prefix() -> str:
 
 
 def cleanup_prefix(prefix: str):
-    shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+    shutil.rmtree(runtime_dir(prefix), ignore_errors=True)
     for p in glob.glob(f"/dev/hugepages/{prefix}*"):
         try:
             os.unlink(p)
@@ -351,7 +263,7 @@ def run_cli(binary, args, timeout=20):
     cmd = [binary, "--no-huge", "-m", "64", "--no-pci", "-l", "0-1", "--file-prefix", prefix, "--", *args]
     try:
         p = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
-        started_eal = os.path.exists(f"/var/run/dpdk/{prefix}")
+        started_eal = os.path.exists(runtime_dir(prefix))
     finally:
         cleanup_prefix(prefix)
     res = Result(cmd, p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace"), 0.0)

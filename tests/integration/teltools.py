@@ -4,7 +4,8 @@
   client can wait for it), stopped by a signal, its prefix cleaned up whatever happens;
 - runners for dpdk-telemetry.py, tools/edftop, tools/edfpipe-exporter, promtool and prometheus,
   each bounded in time; a missing program fails the test with what to install;
-- parsers for the Prometheus text format and for pcapng files.
+- a parser for the Prometheus text format (pcapng files: read_pcapng, from the package's pcap).
+The telemetry client is the package's (tools/edfpipe/telemetry.py), exported here as `tel`.
 """
 import json
 import os
@@ -12,7 +13,6 @@ import re
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import time
@@ -24,7 +24,8 @@ import edfit
 SOURCE_ROOT = Path(__file__).resolve().parent.parent.parent
 TOOLS = SOURCE_ROOT / "tools"
 sys.path.insert(0, str(TOOLS))
-import edfpipe_telemetry as tel  # noqa: E402
+from edfpipe import telemetry as tel  # noqa: E402
+from edfpipe.pcap import read_pcapng  # noqa: E402,F401
 
 INSTALL_HINT = "install it with tools/install-deps.sh (Debian package {pkg})"
 
@@ -117,14 +118,7 @@ class LiveEdfpipe:
 
     def kill(self):
         if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
+            edfit._kill_group(self.proc)
 
     def cleanup(self):
         self.kill()
@@ -277,35 +271,3 @@ class Prometheus:
 
     def stop(self):
         return stop_process(self.proc, timeout=20)
-
-
-def read_pcapng(path):
-    """The packets of a pcapng file (Enhanced, Simple and obsolete Packet Blocks) as bytes, in order.
-    Raises ValueError on any structural error (a block running past the end, a bad trailer)."""
-    data = Path(path).read_bytes()
-    if len(data) < 28 or data[:4] != b"\x0a\x0d\x0d\x0a":
-        raise ValueError(f"{path}: not a pcapng file")
-    bom = struct.unpack("<I", data[8:12])[0]
-    end = "<" if bom == 0x1A2B3C4D else ">" if bom == 0x4D3C2B1A else None
-    if end is None:
-        raise ValueError(f"{path}: bad byte-order magic {data[8:12].hex()}")
-    packets, off = [], 0
-    while off < len(data):
-        if off + 12 > len(data):
-            raise ValueError(f"{path}: truncated block at {off}")
-        btype, blen = struct.unpack(end + "II", data[off:off + 8])
-        if blen < 12 or blen % 4 or off + blen > len(data):
-            raise ValueError(f"{path}: block at {off} (type {btype:#x}) has a bad length {blen}")
-        if struct.unpack(end + "I", data[off + blen - 4:off + blen])[0] != blen:
-            raise ValueError(f"{path}: block at {off} has a trailer that does not repeat its length")
-        body = data[off + 8:off + blen - 4]
-        if btype == 6:    # Enhanced Packet Block
-            caplen = struct.unpack(end + "I", body[12:16])[0]
-            packets.append(body[20:20 + caplen])
-        elif btype == 3:  # Simple Packet Block
-            packets.append(body[4:4 + struct.unpack(end + "I", body[:4])[0]])
-        elif btype == 2:  # Packet Block (obsolete)
-            caplen = struct.unpack(end + "I", body[12:16])[0]
-            packets.append(body[20:20 + caplen])
-        off += blen
-    return packets

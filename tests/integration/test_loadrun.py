@@ -10,12 +10,11 @@ Latency targets are measured by tools/loadrun and reported in docs/performance.m
 
 Needs EDFPIPE and EDFGEN (set by tests/integration/meson.build).
 """
-import importlib.machinery
-import importlib.util
 import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -23,6 +22,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 LOADRUN = ROOT / "tools" / "loadrun"
+sys.path.insert(0, str(ROOT / "tools"))
+from edfpipe.loadrun import analyse  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -129,16 +130,7 @@ def test_stall_of_edfpipe_explains_the_misses_it_causes(binaries, tmp_path):
     assert "misses that fit the budget without those stalls" in stdout
 
 
-def _load_loadrun():
-    loader = importlib.machinery.SourceFileLoader("loadrun_module", str(LOADRUN))
-    spec = importlib.util.spec_from_loader("loadrun_module", loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
-
-
 def test_miss_attribution_arithmetic():
-    lr = _load_loadrun()
     hz = 1_000_000  # one cycle per microsecond
     gen = {"tsc_hz": hz, "generator_stalls": {"count": 2, "max_us": 500, "total_us": 800, "threshold_us": 200},
            "stall_records_tsc": [[1000, 1300], [5000, 5500]],
@@ -151,7 +143,7 @@ def test_miss_attribution_arithmetic():
                         ]}]}
     pipe = {"lcores": [{"lcore": 1, "roles": "rx edf tx", "stalls": 1, "stall_max_us": 400, "stall_total_us": 400,
                         "stall_threshold_us": 220, "stall_records_tsc": [[5300, 5700]]}]}
-    per_class, stalls = lr.attribute_misses(gen, pipe)
+    per_class, stalls = analyse.attribute_misses(gen, pipe)
     assert per_class["high"] == {"misses": 4, "recorded": 4, "explained": 2}
     assert stalls["edfpipe_lcores"]["1"]["count"] == 1
-    assert lr.merge_intervals([(5, 7), (1, 3), (2, 4), (7, 9)]) == [[1, 4], [5, 9]]
+    assert analyse.merge_intervals([(5, 7), (1, 3), (2, 4), (7, 9)]) == [[1, 4], [5, 9]]

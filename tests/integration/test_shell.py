@@ -40,7 +40,6 @@ import os
 import pty
 import select
 import signal
-import socket
 import stat
 import subprocess
 import threading
@@ -49,6 +48,7 @@ import time
 import pytest
 
 import edfit
+from edfpipe import telemetry as edftel  # edfit puts tools/ on sys.path
 
 PROMPT = "edfpipe> "
 REFUSALS = ("error:", "Bad arguments", "Command not found")
@@ -75,28 +75,16 @@ _run_number = itertools.count()  # names each run's files in the module's work d
 
 
 class Telemetry:
-    """A minimal client of DPDK's telemetry socket (SOCK_SEQPACKET, one JSON reply per command)."""
+    """The package's telemetry client (tools/edfpipe/telemetry.py) on a shell run's file prefix."""
 
     def __init__(self, prefix, timeout=5.0):
-        base = "/var/run" if os.geteuid() == 0 else os.environ.get("XDG_RUNTIME_DIR", "/tmp")
-        path = f"{base}/dpdk/{prefix}/dpdk_telemetry.v2"
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.sock.settimeout(timeout)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self.sock.connect(path)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"no telemetry socket at {path}")
-                time.sleep(0.05)
-        self.max_len = json.loads(self.sock.recv(4096).decode()).get("max_output_len", 16384)
+        try:
+            self.client = edftel.connect_wait(prefix, timeout=timeout, wait_s=timeout, poll_s=0.05)
+        except edftel.TelemetryError as e:
+            raise AssertionError(f"no telemetry from file prefix {prefix}: {e}") from None
 
     def query(self, cmd):
-        self.sock.send(cmd.encode())
-        reply = json.loads(self.sock.recv(self.max_len + 1024).decode())
-        return reply[cmd.split(",")[0]]
+        return self.client.query(cmd)
 
     def sample(self):
         """Class counters and totals. The classes were read at an uptime between t_lo and t_hi (s):
@@ -108,7 +96,7 @@ class Telemetry:
                 "classes": classes, "stats": stats}
 
     def close(self):
-        self.sock.close()
+        self.client.close()
 
 
 def window(tel, seconds=WINDOW_S):

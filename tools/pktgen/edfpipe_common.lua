@@ -6,6 +6,11 @@
 -- wire (frame + 4 B CRC + 20 B preamble and inter-frame gap). Frame sizes here are Pktgen's pktSize,
 -- which includes the 4 B CRC: edfpipe's UDP payload = pktSize - 46.
 --
+-- edfpipe's class ports and spin model are not written here: they come from the environment,
+-- printed from `edfpipe -- --dump-profile` (lib/edf/profile.cc is their one source) by
+--   eval "$(tools/pktgen/class-ports)"       (or: tools/pktgen/class-ports -f my.ini)
+-- EDF_CLASS_PORTS = "NAME=PORT ..." (each class's first UDP port), EDF_SPIN_NS = "BASE PER_BYTE".
+--
 -- Not run in this repository's CI (no NIC, no Pktgen package in Debian 12): written against the Lua
 -- API of Pktgen-DPDK 23.x (pktgen.seqTable, pktgen.set, pktgen.start/stop, pktgen.portStats).
 -- Check `help` in your Pktgen's console if a call is refused.
@@ -14,8 +19,23 @@ local M = {}
 M.LINK_GBPS = tonumber(os.getenv("EDF_LINK_GBPS") or "10")
 M.DUT_MAC = os.getenv("EDF_DUT_MAC") or "0000:0000:0001"   -- edfpipe's port MAC (Pktgen's a:b:c form ok)
 M.SRC_MAC = os.getenv("EDF_SRC_MAC") or "0000:0000:0002"
-M.CLASS_PORT = { high = 8080, medium = 8082, low = 8084, best_effort = 5000 }
-M.SPIN_BASE_NS, M.SPIN_PER_BYTE_NS = 100000, 71
+
+local function required_env(name)
+  local v = os.getenv(name)
+  if v == nil or v == "" then
+    error(name .. " is not set: run  eval \"$(tools/pktgen/class-ports)\"  where edfpipe is built " ..
+          "(it reads edfpipe -- --dump-profile), or export the two lines it prints")
+  end
+  return v
+end
+
+M.CLASS_PORT = {}
+for name, port in string.gmatch(required_env("EDF_CLASS_PORTS"), "([%w_]+)=(%d+)") do
+  M.CLASS_PORT[name] = tonumber(port)
+end
+M.SPIN_BASE_NS, M.SPIN_PER_BYTE_NS = string.match(required_env("EDF_SPIN_NS"), "^%s*(%d+)%s+(%d+)%s*$")
+if M.SPIN_BASE_NS == nil then error("EDF_SPIN_NS: expected \"BASE PER_BYTE\" in ns, e.g. from tools/pktgen/class-ports") end
+M.SPIN_BASE_NS, M.SPIN_PER_BYTE_NS = tonumber(M.SPIN_BASE_NS), tonumber(M.SPIN_PER_BYTE_NS)
 
 -- Percent of line rate that carries `pps` frames of mean size `mean_frame` (pktSize, with CRC).
 function M.rate_pct(pps, mean_frame)

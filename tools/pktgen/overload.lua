@@ -1,6 +1,6 @@
 -- overload.lua: low offered at 2x the EDF stage's capacity, high at 5 % of it (spin model).
--- Two generator ports, so each class has its own rate: port 0 sends low (UDP 8084) into edfpipe's
--- port 0, port 1 sends high (8080) into edfpipe's port 1; edfpipe sends each back where it came from.
+-- Two generator ports, so each class has its own rate: port 0 sends low (to its first UDP port) into
+-- edfpipe's port 0, port 1 sends high into edfpipe's port 1; edfpipe sends each back where it came from.
 -- edfpipe: edfpipe -l 0-1 -a PCI0 -a PCI1 -- --processing spin --stats-period 1 --stats-json over.json
 --   (for the fifo scenario add --scheduling fifo; this script is the same)
 -- Run: pktgen -l 0-3 -n 4 -a GEN0 -a GEN1 -- -P -m "[1:2].0,[3:3].1" -f tools/pktgen/overload.lua

@@ -1,5 +1,5 @@
 -- prototype.lua: the Rust prototype's stress mix against edfpipe on a real NIC, one port.
--- high 640 pps (UDP 8080), medium 1280 pps (8082), low 2560 pps (8084): a 1:2:4 ratio, sent as a
+-- high 640 pps, medium 1280 pps, low 2560 pps (each to its first UDP port): a 1:2:4 ratio, sent as a
 -- 14-packet sequence (2 high, 4 medium, 8 low) whose sizes cover 110-1446 B (UDP payload 64-1400 B).
 -- edfpipe: edfpipe -l 0-1 -a PCI -- --processing spin --stats-period 1 --stats-json proto.json
 -- Run: pktgen -l 0-2 -n 4 -a GEN_PCI -- -P -m "[1:2].0" -f tools/pktgen/prototype.lua

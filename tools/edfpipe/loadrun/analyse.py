@@ -1,0 +1,174 @@
+"""The analysis of a load run: both sides' accounting, per-class summary rows, the attribution of
+deadline misses to CPU stalls, the targets, the zero-loss rule of the throughput search, and the
+printed reports. Pure functions of edfgen's and edfpipe's JSON (no processes, no files).
+"""
+import bisect
+
+
+def check_accounting(gen, pipe):
+    """Problems (strings) with the two sides' counts; empty when they agree."""
+    bad = []
+    if pipe["rx"] != pipe["tx"] + pipe["drops"] or pipe["in_flight"] != 0:
+        bad.append(f"edfpipe rx {pipe['rx']} != tx {pipe['tx']} + drops {pipe['drops']} (in_flight {pipe['in_flight']})")
+    pc = {c["name"]: c for c in pipe["classes"]}
+    for g in gen["classes"]:
+        p = pc.get(g["name"])
+        if p is None:
+            bad.append(f"{g['name']}: no such class in edfpipe")
+            continue
+        if g["sent"] != p["rx"]:
+            bad.append(f"{g['name']}: edfgen sent {g['sent']} != edfpipe rx {p['rx']}")
+        if g["received"] != p["tx"]:
+            bad.append(f"{g['name']}: edfgen received {g['received']} != edfpipe tx {p['tx']}")
+        if g["lost"] != p["drops"]:
+            bad.append(f"{g['name']}: edfgen lost {g['lost']} != edfpipe drops {p['drops']}")
+        if g["duplicates"]:
+            bad.append(f"{g['name']}: {g['duplicates']} duplicates")
+    return bad
+
+
+def summarize(gen, pipe):
+    """One row per edfgen class: rates, loss, misses and latency (edfgen), drops and misses (edfpipe)."""
+    rows = []
+    pc = {c["name"]: c for c in pipe["classes"]} if pipe else {}
+    for g in gen["classes"]:
+        p = pc.get(g["name"], {})
+        lat = g["latency_ns"]
+        reasons = {k: v for k, v in p.get("drops_by_reason", {}).items() if v}
+        rows.append({
+            "class": g["name"], "budget_us": g["budget_us"], "requested_pps": round(g["requested_pps"], 1),
+            "sent_pps": round(g["sent_pps"], 1), "received_pps": round(g["received_pps"], 1),
+            "sent": g["sent"], "received": g["received"], "lost": g["lost"],
+            "not_sent": g["unsent"] + g["refused"], "reordered": g["reordered"], "duplicates": g["duplicates"],
+            "deadline_misses": g["deadline_misses"], "pipe_drops": p.get("drops"), "pipe_drops_by_reason": reasons,
+            "pipe_late": p.get("late"), "pipe_misses": p.get("misses"),
+            "p50_us": lat["p50"] / 1e3, "p90_us": lat["p90"] / 1e3, "p99_us": lat["p99"] / 1e3,
+            "p999_us": lat["p999"] / 1e3, "max_us": lat["max"] / 1e3})
+    return rows
+
+
+def merge_intervals(spans):
+    """Sorted, merged [start, end] lists of the (start, end) spans."""
+    out = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return out
+
+
+def stalled_cycles(merged, starts, a, b):
+    """Cycles of [a, b) covered by the merged, sorted intervals."""
+    total = 0
+    for s, e in merged[max(0, bisect.bisect_right(starts, a) - 1):]:
+        if s >= b:
+            break
+        total += max(0, min(e, b) - max(s, a))
+    return total
+
+
+def attribute_misses(gen, pipe):
+    """Which of edfgen's deadline misses fit the class budget once the time a CPU was taken away
+    from edfgen's worker or from one of edfpipe's lcores (both report their loop gaps in TSC, the
+    same clock on one host) is taken out of the packet's flight. Returns per class
+    {"recorded", "explained"} and a description of the stalls."""
+    spans = [tuple(x) for x in gen.get("stall_records_tsc", [])]
+    lcores = (pipe or {}).get("lcores", [])
+    for lc in lcores:
+        spans += [tuple(x) for x in lc.get("stall_records_tsc", [])]
+    merged = merge_intervals(spans)
+    starts = [s for s, _ in merged]
+    hz = gen["tsc_hz"]
+    per_class = {}
+    for c in gen["classes"]:
+        recs = c.get("miss_records_tsc", [])
+        budget = c["budget_us"] * hz / 1e6
+        explained = sum(1 for tx, rx in recs if (rx - tx) - stalled_cycles(merged, starts, tx, rx) <= budget)
+        per_class[c["name"]] = {"misses": c["deadline_misses"], "recorded": len(recs), "explained": explained}
+    gs = gen.get("generator_stalls", {})
+    stalls = {"edfgen_worker": {"count": gs.get("count"), "max_us": gs.get("max_us"), "total_us": gs.get("total_us"),
+                                "threshold_us": gs.get("threshold_us")},
+              "edfpipe_lcores": {str(lc["lcore"]): {"roles": lc["roles"], "count": lc["stalls"],
+                                                    "max_us": lc["stall_max_us"], "total_us": lc["stall_total_us"],
+                                                    "threshold_us": lc["stall_threshold_us"]} for lc in lcores}}
+    return per_class, stalls
+
+
+def print_summary(name, rows, accounting, targets, attribution=None):
+    print(f"\n== loadrun {name}: per class (latency = edfgen TX to edfgen RX, through edfpipe and memif) ==")
+    hdr = ("class", "req_pps", "sent_pps", "rcvd_pps", "lost", "not_sent", "reord", "dup", "miss",
+           "p50_us", "p99_us", "p999_us", "max_us", "edfpipe drops by reason")
+    print("%-12s %9s %9s %9s %8s %8s %6s %4s %8s %9s %9s %9s %9s  %s" % hdr)
+    for r in rows:
+        reasons = " ".join(f"{k}={v}" for k, v in r["pipe_drops_by_reason"].items()) or "-"
+        print("%-12s %9.0f %9.0f %9.0f %8d %8d %6d %4d %8d %9.1f %9.1f %9.1f %9.1f  %s" % (
+            r["class"], r["requested_pps"], r["sent_pps"], r["received_pps"], r["lost"], r["not_sent"],
+            r["reordered"], r["duplicates"], r["deadline_misses"], r["p50_us"], r["p99_us"], r["p999_us"],
+            r["max_us"], reasons))
+    print("accounting: " + ("OK (edfpipe rx = tx + drops; edfgen sent/received/lost = edfpipe rx/tx/drops per class)"
+                            if not accounting else "; ".join(accounting)))
+    if attribution:
+        per_class, stalls = attribution
+        g = stalls["edfgen_worker"]
+        text = [f"edfgen worker {g['count']} (longest {g['max_us']:.0f} us)"]
+        text += [f"edfpipe lcore {k} {v['count']} (longest {v['max_us']:.0f} us)" for k, v in stalls["edfpipe_lcores"].items()]
+        print("cpu stalls (loop gaps > ~200 us): " + ", ".join(text))
+        print("misses that fit the budget without those stalls: " + ", ".join(
+            f"{k} {v['explained']}/{v['misses']}" for k, v in per_class.items() if v["misses"]))
+    for t in targets:
+        print(f"target: {t['target']}: {'met' if t['met'] else 'NOT met'} ({t['value']})")
+
+
+def targets_for(name, rows, attribution, processing_us):
+    """Issue 4's targets for the high class; `processing_us` is the largest packet's processing."""
+    hi = next((r for r in rows if r["class"] == "high"), None)
+    if not hi or name not in ("prototype", "overload", "fifo"):
+        return []
+    limit_us = processing_us + 50
+    # Rows are in priority order: a class may lose packets only if every class below it does too.
+    lossy = [r["lost"] > 0 for r in rows if r["sent"]]
+    suffix = all(lossy[i + 1] for i in range(len(lossy) - 1) if lossy[i]) and not (len(lossy) > 1 and lossy[0])
+    ha = attribution[0].get("high", {"recorded": 0, "explained": 0})
+    unexplained = hi["deadline_misses"] - ha["explained"]
+    return [
+        {"target": "zero high-class drops", "met": hi["lost"] == 0, "value": f"lost {hi['lost']}"},
+        {"target": "zero high-class deadline misses", "met": hi["deadline_misses"] == 0,
+         "value": f"misses {hi['deadline_misses']}, edfpipe's own count {hi['pipe_misses']}"},
+        {"target": "zero high-class deadline misses once CPU stalls are taken out", "met": unexplained == 0,
+         "value": f"{ha['explained']} of {hi['deadline_misses']} misses fit the budget without the stalls"},
+        {"target": f"high p99 < {limit_us:.1f} us (largest packet's processing + 50 us)",
+         "met": hi["p99_us"] < limit_us, "value": f"p99 {hi['p99_us']:.1f} us"},
+        {"target": "all loss on the lowest classes", "met": suffix,
+         "value": ", ".join(f"{r['class']} {r['lost']}" for r in rows)},
+    ]
+
+
+def zero_loss(gen, dut_json, dut):
+    """Nothing lost, nothing refused by the link (the device under test kept up), and the generator
+    produced at least 95 % of the offered rate (what it skipped after its own stalls is not the
+    device's loss; the rate credited is what was actually sent)."""
+    for c in gen["classes"]:
+        if c["lost"] or c["refused"] or c["sent"] < 0.95 * c["requested_pps"] * gen["send_s"]:
+            return False
+    if dut == "edfpipe" and dut_json and dut_json["drops"]:
+        return False
+    return True
+
+
+def print_throughput(results):
+    print("\n== loadrun throughput: highest zero-loss rate, memif round trip, 1 forwarding lcore ==")
+    for size, e in results["sizes"].items():
+        ratio = e["ratio_edfpipe_to_testpmd"]
+        top = {d: " (the top of the search: the generator's limit, not the device's)" if e[d]["at_top_of_search"]
+               else "" for d in ("edfpipe", "testpmd")}
+        print(f"{size:>5s} B: edfpipe {e['edfpipe']['zero_loss_pps']/1e6:.3f} Mpps{top['edfpipe']}, testpmd io "
+              f"{e['testpmd']['zero_loss_pps']/1e6:.3f} Mpps{top['testpmd']}, ratio {ratio:.2f}" if ratio else
+              f"{size:>5s} B: edfpipe {e['edfpipe']['zero_loss_pps']/1e6:.3f} Mpps, testpmd: no zero-loss rate")
+        if e["edfpipe"].get("busy_cycles_per_forwarded_packet") or e["testpmd"].get("cycles_per_packet"):
+            print(f"        busy cycles per forwarded packet at those rates: edfpipe "
+                  f"{e['edfpipe'].get('busy_cycles_per_forwarded_packet')}, testpmd {e['testpmd'].get('cycles_per_packet')}")
+        for lc, v in e["edfpipe"].get("lcores", {}).items():
+            print(f"        edfpipe lcore {lc} ({v['roles']}): {v['busy_cycles_per_packet']} busy cycles/packet")
+        for lc, v in e["edfpipe"].get("lcores_split_roles", {}).items():
+            print(f"        roles split, lcore {lc} ({v['roles']}): {v['busy_cycles_per_packet']} busy cycles/packet")

@@ -1,0 +1,234 @@
+"""The processes of a load run: edfgen and edfpipe (or dpdk-testpmd) over net_memif; a scenario;
+the throughput bisection.
+
+`args` is tools/loadrun's parsed command line, plus edfpipe_bin, edfgen_bin and table (the
+profile edfpipe runs, profile.load of edfpipe_bin).
+
+Order (DPDK-NOTES: a memif server may crash when its peer disconnects while it polls): start edfgen,
+wait for its socket, start edfpipe; edfgen sends for the duration, drains, stops polling, writes
+its JSON and lingers; then edfpipe is stopped with SIGINT and exits; then edfgen gets SIGTERM.
+"""
+import json
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .. import telemetry as tel
+from . import analyse, plot, scenarios
+
+# Throughput trials: a generator stall must not turn into a burst that overflows the link's ring
+# (counted against the device under test); packets more than 100 us late are skipped instead and
+# counted unsent, which the zero-loss rule allows up to 0.5 %.
+THROUGHPUT_GEN_ARGS = ["--max-lag-us", "100"]
+THROUGHPUT_SIZES = (64, 1024)
+
+
+def memif_vdev(role, sock):
+    return f"net_memif0,role={role},socket={sock},socket-abstract=no"
+
+
+def eal_common(prefix, huge):
+    mem = ["--in-memory"] if huge else ["--no-huge", "-m", "512"]
+    return ["--no-pci", *mem, "--file-prefix", prefix, "--log-level", "lib.eal:warning"]
+
+
+def run_pair(args, tag, flows, dut_args, dut="edfpipe", duration=None, telemetry=True, gen_args=()):
+    """Runs edfgen (server) against edfpipe or testpmd (client); returns (gen, dut_json, telemetry)."""
+    duration = duration or args.duration
+    out = Path(args.out)
+    tmp = tempfile.mkdtemp(prefix="loadrun-")
+    sock = os.path.join(tmp, "memif.sock")
+    pid = os.getpid()
+    gprefix, pprefix = f"lr-gen-{pid}-{tag}", f"lr-dut-{pid}-{tag}"
+    gen_json, dut_json = out / f"{tag}-edfgen.json", out / f"{tag}-{dut}.json"
+    for p in (gen_json, dut_json):
+        p.unlink(missing_ok=True)
+    gen_cmd = [args.edfgen_bin, *eal_common(gprefix, args.huge), "--lcores", "0@1,1@0",
+               "--vdev", memif_vdev("server", sock), "--",
+               *sum(flows, []), "--duration", str(duration), "--json", str(gen_json), "--linger",
+               "--link-wait-s", "20", "--start-delay-ms", "1000", *gen_args]
+    if dut == "edfpipe":
+        dut_cmd = [args.edfpipe_bin, *eal_common(pprefix, args.huge), "--lcores", args.dut_lcores,
+                   "--vdev", memif_vdev("client", sock), "--", *dut_args, "--stats-json", str(dut_json)]
+    else:
+        dut_cmd = ["dpdk-testpmd", *eal_common(pprefix, args.huge), "--lcores", args.dut_lcores,
+                   "--vdev", memif_vdev("client", sock), "--", "--forward-mode=io", "--port-topology=loop",
+                   "--nb-cores=1", "--total-num-mbufs=16384", "--stats-period=1", *dut_args]
+    gen_log = open(out / f"{tag}-edfgen.log", "w")
+    dut_log = open(out / f"{tag}-{dut}.log", "w")
+    procs = []
+    sampler = None
+    try:
+        g = subprocess.Popen(gen_cmd, stdout=gen_log, stderr=subprocess.STDOUT)
+        procs.append(g)
+        deadline = time.monotonic() + 15
+        while not os.path.exists(sock):
+            if g.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"edfgen did not create {sock} (see {gen_log.name})")
+            time.sleep(0.05)
+        d = subprocess.Popen(dut_cmd, stdout=dut_log, stderr=subprocess.STDOUT)
+        procs.append(d)
+        if telemetry and dut == "edfpipe":
+            sampler = tel.Sampler(pprefix, ["/edfpipe/classes", "/edfpipe/lcores"]).start()
+        deadline = time.monotonic() + duration + 40
+        while not gen_json.exists():
+            if g.poll() is not None:
+                raise RuntimeError(f"edfgen exited with {g.returncode} (see {gen_log.name})")
+            if d.poll() is not None:
+                raise RuntimeError(f"{dut} exited with {d.returncode} (see {dut_log.name})")
+            if time.monotonic() > deadline:
+                raise RuntimeError("edfgen did not finish in time")
+            time.sleep(0.1)
+        # edfgen no longer polls: now the client may disconnect.
+        if sampler:
+            time.sleep(1.1)  # one more telemetry sample with the final counters
+            sampler.stop()
+        d.send_signal(signal.SIGINT)
+        if d.wait(timeout=30) not in (0,):
+            print(f"loadrun: warning: {dut} exit code {d.returncode} (see {dut_log.name})", file=sys.stderr)
+        g.send_signal(signal.SIGTERM)
+        g.wait(timeout=30)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        gen_log.close()
+        dut_log.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+        for pre in (gprefix, pprefix):
+            shutil.rmtree(tel.runtime_dir(pre), ignore_errors=True)
+    gen = json.loads(gen_json.read_text())
+    dj = json.loads(dut_json.read_text()) if dut_json.exists() else None
+    if dut == "testpmd":
+        dj = parse_testpmd(Path(dut_log.name).read_text())
+    return gen, dj, (sampler.samples if sampler else [])
+
+
+def parse_testpmd(text):
+    """The last 'RX-packets: N ... TX-packets: N' totals testpmd printed, and with
+    --record-core-cycles its 'CPU cycles/packet' (busy cycles of the forwarding lcore per packet)."""
+    rx = tx = cycles = None
+    for line in text.splitlines():
+        if "CPU cycles/packet=" in line:
+            cycles = float(line.split("CPU cycles/packet=")[1].split()[0])
+        w = line.split()
+        if "RX-packets:" in w and "RX-dropped:" in w:
+            rx = int(w[w.index("RX-packets:") + 1])
+        if "TX-packets:" in w and "TX-dropped:" in w:
+            tx = int(w[w.index("TX-packets:") + 1])
+    return {"rx": rx, "tx": tx, "cycles_per_packet": cycles}
+
+
+def run_scenario(name, args):
+    """One of prototype, overload, fifo: runs it, writes NAME-*.json (and plots), prints the summary."""
+    flows, dut = scenarios.scenario_flows(name, args.table, args.rate_scale, args.arrival)
+    if args.edfpipe_args:
+        dut += shlex.split(args.edfpipe_args)
+    gen, pipe, samples = run_pair(args, name, flows, dut)
+    rows = analyse.summarize(gen, pipe)
+    accounting = analyse.check_accounting(gen, pipe)
+    attribution = analyse.attribute_misses(gen, pipe)
+    targets = analyse.targets_for(name, rows, attribution, scenarios.processing_limit_us(args.table))
+    cap = scenarios.spin_capacity_pps(args.table, *scenarios.PROTO_FRAMES)
+    summary = {"scenario": name, "duration_s": args.duration, "rate_scale": args.rate_scale,
+               "edfpipe_args": dut, "spin_capacity_pps": cap, "classes": rows,
+               "edfpipe_tx_pps": pipe["tx"] / pipe["uptime_s"] if pipe["uptime_s"] else 0,
+               "accounting_problems": accounting, "targets": targets,
+               "misses_explained_by_stalls": attribution[0], "cpu_stalls": attribution[1]}
+    Path(args.out, f"{name}-telemetry.json").write_text(json.dumps(samples, indent=1))
+    Path(args.out, f"{name}-summary.json").write_text(json.dumps(summary, indent=1))
+    analyse.print_summary(name, rows, accounting, targets, attribution)
+    if not args.no_plots:
+        plot.plot(args.out, [name])
+    return summary
+
+
+def search(args, dut, size, lo, hi, steps):
+    """Bisection on the offered rate; returns (best_pps, best run's (gen, dut_json, tel), trials).
+    A rate passes when one of up to --trials runs at it is loss-free: on a shared machine a single
+    stall of a few milliseconds overflows any ring at these rates, whatever the device under test."""
+    best, best_run, trials = 0, None, []
+    flow_class = args.table.default_class.name
+    for k in range(steps):
+        rate = hi if k == 0 else (lo + hi) / 2
+        dut_args = ["--processing", "fwd"] if dut == "edfpipe" else ["--record-core-cycles"]
+        ok = False
+        for attempt in range(args.trials):
+            tag = f"tp-{dut}-{size}-{k}-{attempt}"
+            run = run_pair(args, tag, [scenarios.flow_arg(args.table, flow_class, rate, str(size))], dut_args,
+                           dut=dut, duration=args.step_s, gen_args=THROUGHPUT_GEN_ARGS)
+            ok = analyse.zero_loss(run[0], run[1], dut)
+            c = run[0]["classes"][0]
+            trials.append({"offered_pps": rate, "attempt": attempt, "sent_pps": c["sent_pps"],
+                           "received_pps": c["received_pps"], "lost": c["lost"], "refused": c["refused"],
+                           "unsent": c["unsent"], "zero_loss": ok})
+            print(f"  {dut:8s} {size:5d} B  offered {rate/1e6:7.3f} Mpps  try {attempt + 1}  sent {c['sent_pps']/1e6:7.3f}  "
+                  f"received {c['received_pps']/1e6:7.3f}  lost {c['lost']}  refused {c['refused']}  "
+                  f"unsent {c['unsent']}  {'zero loss' if ok else 'LOSS'}", flush=True)
+            if ok:
+                break
+        if ok:
+            best, best_run, lo = max(best, run[0]["classes"][0]["sent_pps"]), run, rate
+            if k == 0:
+                break
+        else:
+            hi = rate
+    return best, best_run, trials
+
+
+def run_throughput(args):
+    """The highest zero-loss rate of edfpipe --processing fwd and of testpmd io forwarding at each
+    size, then edfpipe's busy cycles per packet with its roles on separate lcores; writes
+    throughput-summary.json and prints the table."""
+    results = {"sizes": {}}
+    flow_class = args.table.default_class.name
+    for size in THROUGHPUT_SIZES:
+        entry = {}
+        for dut in ("edfpipe", "testpmd"):
+            best, run, trials = search(args, dut, size, 0.0, args.max_pps, args.steps)
+            # Passing at the first trial means the generator's top rate, not the device's limit.
+            at_top = any(t["zero_loss"] and t["offered_pps"] == args.max_pps for t in trials)
+            entry[dut] = {"zero_loss_pps": best, "at_top_of_search": at_top, "trials": trials}
+            if dut == "testpmd" and run:
+                entry[dut]["cycles_per_packet"] = run[1].get("cycles_per_packet")
+            if dut == "edfpipe" and run and run[2]:
+                lc = run[2][-1].get("/edfpipe/lcores") or {}
+                entry[dut]["lcores"] = {k: {"roles": v["roles"], "busy_cycles": v["busy_cycles"],
+                                           "packets": v["packets"],
+                                           "busy_cycles_per_packet": v["busy_cycles_per_packet"]}
+                                       for k, v in lc.items()}
+                # An lcore with every role counts a forwarded packet once per role.
+                one = [v for v in lc.values() if v["roles"] == "rx edf tx"]
+                if one:
+                    entry[dut]["busy_cycles_per_forwarded_packet"] = 3 * one[0]["busy_cycles_per_packet"]
+        if entry["edfpipe"]["zero_loss_pps"]:
+            # Cycles per packet per role: the same rate with RX, EDF and TX on their own lcores
+            # (all on CPU 1; busy cycles then include time another of them held the CPU).
+            saved = args.dut_lcores
+            args.dut_lcores = "0@0,(1-3)@1"
+            try:
+                run = run_pair(args, f"tp-roles-{size}",
+                               [scenarios.flow_arg(args.table, flow_class, entry["edfpipe"]["zero_loss_pps"],
+                                                   str(size))],
+                               ["--processing", "fwd", "--rx-lcores", "1", "--edf-lcore", "2", "--tx-lcore", "3"],
+                               duration=args.step_s, gen_args=THROUGHPUT_GEN_ARGS)
+                lc = run[2][-1].get("/edfpipe/lcores") if run[2] else {}
+                entry["edfpipe"]["lcores_split_roles"] = {
+                    k: {"roles": v["roles"], "busy_cycles_per_packet": v["busy_cycles_per_packet"],
+                        "packets": v["packets"]} for k, v in (lc or {}).items()}
+                entry["edfpipe"]["split_roles_zero_loss"] = analyse.zero_loss(run[0], run[1], "edfpipe")
+            finally:
+                args.dut_lcores = saved
+        e, t = entry["edfpipe"]["zero_loss_pps"], entry["testpmd"]["zero_loss_pps"]
+        entry["ratio_edfpipe_to_testpmd"] = e / t if t else None
+        results["sizes"][str(size)] = entry
+    Path(args.out, "throughput-summary.json").write_text(json.dumps(results, indent=1))
+    analyse.print_throughput(results)
+    return results
