@@ -164,7 +164,10 @@ std::string parse_app_args(int argc, char** argv, AppOptions& out) {
         out.overrides.push_back({"--set " + v, v.substr(0, dot), v.substr(dot + 1, eq - dot - 1), v.substr(eq + 1)});
         break;
       }
-      case kOptStatsJson: out.stats_json = optarg; break;
+      case kOptStatsJson:
+        if (*optarg == '\0') return "--stats-json: empty file name (leave out --stats-json for no report)";
+        out.stats_json = optarg;
+        break;
       case kOptCheck: out.check_profile = true; break;
       case kOptDump: out.dump_profile = true; break;
       case 'i': out.interactive = true; break;

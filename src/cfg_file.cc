@@ -66,7 +66,8 @@ std::vector<std::string> read_ini(const std::string& path, IniDocument& out) {
     text.resize(got);
     if (err.empty() && got > kMaxIniBytes)
       err = path + ": larger than the limit of 1 MiB (" + std::to_string(kMaxIniBytes) +
-            " bytes) for a profile (it grew while being read)";
+            " bytes) for a profile" + (st.st_size == 0 ? " (its size was not known in advance: a /proc or /sys file?)"
+                                                         : " (it grew while being read)");
   }
   ::close(fd);
   if (!err.empty()) return {err};

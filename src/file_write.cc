@@ -47,6 +47,10 @@ std::string resolve_target(const std::string& path, std::string& target, struct 
       char* real = realpath(path.c_str(), nullptr);
       if (!real) {
         const int err = errno;
+        // /dev/stdout -> /proc/self/fd/1 -> "pipe:[N]": realpath fails, but the link leads somewhere.
+        struct stat lst{};
+        if (stat(path.c_str(), &lst) == 0 && !S_ISREG(lst.st_mode))
+          return what + "a symbolic link to something that is not a regular file (" + kind_of(lst.st_mode) + ")";
         return what + (err == ENOENT ? "a symbolic link to a file that does not exist" : "a symbolic link: " + errno_text(err));
       }
       target = real;

@@ -148,7 +148,7 @@ Err apply_pipeline(PipelineConfig& c, std::string_view key, std::string_view v) 
     if (Err e = parse_uint<uint64_t>(hex, 0, UINT64_MAX, c.portmask, true)) return "hexadecimal port mask: " + *e;
     return std::nullopt;
   }
-  if (key == "burst") return parse_uint<uint32_t>(v, 1, 256, c.burst);
+  if (key == "burst") return parse_uint<uint32_t>(v, 1, uint32_t{kMaxBurst}, c.burst);
   if (key == "rxd") return parse_uint<uint16_t>(v, 64, 16384, c.rxd);
   if (key == "txd") return parse_uint<uint16_t>(v, 64, 16384, c.txd);
   if (key == "mbufs") return parse_uint<uint32_t>(v, 1024, 16777215, c.mbufs);
@@ -313,6 +313,8 @@ Err apply_lcores(LcoreRoles& r, std::string_view key, std::string_view v) {
 // rather than read as port 0, so that two spellings cannot reach one port (a class name is
 // likewise taken as written: "class  high" names " high", which valid_class_name() refuses).
 Err parse_port_id(std::string_view text, uint16_t& id) {
+  if (text.size() > 1 && text.front() == '0' && (text[1] == 'x' || text[1] == 'X'))
+    return "port id '" + std::string(text) + "': a decimal number is expected, e.g. [port 1]";
   if (text.size() > 1 && text.front() == '0')
     return "port id '" + std::string(text) + "': write it without leading zeros";
   if (Err e = parse_uint<uint16_t>(text, 0, 1023, id)) return "port id " + *e;

@@ -29,13 +29,27 @@ REPLIES = {
     "strings": lambda cmd: json.dumps({cmd.split(",")[0]: {"running": "yes", "rx": "x", "high": "a"}}).encode(),
     "missing_fields": lambda cmd: json.dumps(
         {cmd.split(",")[0]: {"high": {"index": 0}} if "classes" in cmd else {}}).encode(),
+    "deep_nesting": lambda cmd: b"[" * 5000 + b"]" * 5000,
+    "too_long": lambda cmd: json.dumps({cmd.split(",")[0]: {"x": "y" * 100000}}).encode(),
     "huge_numbers": lambda cmd: json.dumps(
         {cmd.split(",")[0]: {"high": {"index": "1e999"}} if "classes" in cmd else {"rx": 1e308 * 10}}).encode(),
 }
 
 
+# Greetings (the first message of a connection) that are not DPDK's.
+GREETINGS = {
+    "silent": None,                     # accepts, then says nothing
+    "closes": b"",                      # accepts and closes at once
+    "not_json": b"\xff\xfe not json",
+    "huge_max_output_len": json.dumps({"version": "x", "pid": 1, "max_output_len": 10 ** 12}).encode(),
+    "list": b"[1, 2, 3]",
+}
+
+
 class FakeServer:
-    def __init__(self, path, kind):
+    def __init__(self, path, kind, greeting=json.dumps({"version": "DPDK 22.11.11", "pid": os.getpid(),
+                                                        "max_output_len": 16384}).encode()):
+        self.greeting = greeting
         self.path, self.kind = path, kind
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.sock.bind(path)
@@ -56,12 +70,17 @@ class FakeServer:
     def _serve(self, c):
         with c:
             try:
-                c.send(json.dumps({"version": "DPDK 22.11.11", "pid": os.getpid(), "max_output_len": 16384}).encode())
+                if self.greeting is None:
+                    time.sleep(30)
+                    return
+                if not self.greeting:
+                    return
+                c.send(self.greeting)
                 while True:
                     cmd = c.recv(1024).decode(errors="replace")
                     if not cmd:
                         return
-                    c.send(REPLIES[self.kind](cmd))
+                    c.send(REPLIES.get(self.kind, REPLIES["invalid_json"])(cmd))
             except OSError:
                 return
 
@@ -127,3 +146,34 @@ def test_exporter_reports_down(server):
         exp.terminate()
         out, err = exp.communicate(timeout=10)
     assert b"Traceback" not in out + err, (out + err).decode(errors="replace")[-3000:]
+
+
+@pytest.mark.parametrize("greeting", sorted(GREETINGS))
+def test_edftop_bad_greeting(tmp_path, greeting):
+    s = FakeServer(str(tmp_path / "tel.sock"), "invalid_json", GREETINGS[greeting])
+    try:
+        p = subprocess.run([sys.executable, str(TOOLS / "edftop"), "--socket", s.path, "--once", "-n", "0",
+                            "--timeout", "1"], capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+    finally:
+        s.close()
+    out = _no_traceback(p, greeting)
+    assert p.returncode == 1, out
+    assert len(p.stderr.decode().strip().splitlines()) == 1, out
+    if greeting == "silent":
+        assert "sent no greeting" in out, out  # not "closed the connection at once"
+
+
+@pytest.mark.parametrize("kind", ["regular file", "directory", "FIFO"])
+def test_edftop_socket_path_that_is_not_a_socket(tmp_path, kind):
+    path = tmp_path / "not.sock"
+    if kind == "regular file":
+        path.write_text("x")
+    elif kind == "directory":
+        path.mkdir()
+    else:
+        os.mkfifo(path)
+    p = subprocess.run([sys.executable, str(TOOLS / "edftop"), "--socket", str(path), "--once"],
+                       capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+    out = _no_traceback(p, kind)
+    assert p.returncode == 1, out
+    assert f"is not a socket (a {kind})" in out, out

@@ -122,6 +122,8 @@ const std::vector<Case> kProfileCases = {
      {"t.ini:2: [port 00] rx_queues = 2: section [port 00]: port id '00': write it without leading zeros"}},
     {"port 0 and port 00", "[port 0]\nrx_queues = 2\n[port 00]\n",
      {"t.ini:3: [port 00]: port id '00': write it without leading zeros"}},
+    {"hexadecimal port id", "[port 0x1]\nrate_bps = 5\n",
+     {"t.ini:2: [port 0x1] rate_bps = 5: section [port 0x1]: port id '0x1': a decimal number is expected, e.g. [port 1]"}},
     {"two spaces in a port header", "[port  1]\n", {"t.ini:1: [port  1]: port id not a whole number"}},
     {"port id with a sign", "[port +1]\nrx_queues = 2\n",
      {"t.ini:2: [port +1] rx_queues = 2: section [port +1]: port id not a whole number"}},

@@ -28,6 +28,7 @@ import json
 import math
 import os
 import socket
+import stat
 import threading
 import time
 
@@ -96,6 +97,30 @@ def _describe_target(file_prefix, path):
     return f"file prefix '{file_prefix}' ({path})" if file_prefix is not None else path
 
 
+# The most a reply is read into memory: DPDK 22.11 sends at most 16 KiB; a server that says
+# otherwise is not trusted with the client's memory.
+MAX_REPLY_BYTES = 1 << 20
+
+
+class _Silent(WentAway):
+    """No answer within the timeout (a WentAway, but said differently for the greeting)."""
+
+
+def _not_a_socket(path):
+    """'' if path is a socket (or cannot be examined), else what it is."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return ""
+    if stat.S_ISSOCK(mode):
+        return ""
+    for test, name in ((stat.S_ISREG, "a regular file"), (stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "not a socket"
+
+
 class Client:
     """One connection to a telemetry socket. Not thread-safe: one query at a time."""
 
@@ -110,6 +135,10 @@ class Client:
             hint = (f"; telemetry sockets exist for: {', '.join(others)}" if others
                     else "; no DPDK process has a telemetry socket")
             raise NotRunning(f"edfpipe is not running: no telemetry socket for {what}{hint}")
+        kind = _not_a_socket(path)
+        if kind:
+            raise TelemetryError(f"{path} is not a socket ({kind}): give --socket the path of a telemetry socket "
+                                 f"(/var/run/dpdk/PREFIX/{SOCKET_NAME})")
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.sock.settimeout(timeout)
         try:
@@ -125,12 +154,23 @@ class Client:
             raise NotRunning(f"cannot connect to the telemetry socket of {what}: {e.strerror}") from None
         try:
             hello = self._recv(4096, "the greeting")
+        except _Silent:
+            self.sock.close()
+            raise NotRunning(f"the telemetry server of {what} accepted the connection but sent no greeting "
+                             f"within {timeout:g} s: it is not a DPDK telemetry socket, or the process is stuck") from None
         except WentAway:
             self.sock.close()
             raise NotRunning(f"the telemetry server of {what} closed the connection at once: it is exiting, "
                              f"or already has 10 clients (DPDK's limit)") from None
+        except TelemetryError as e:
+            self.sock.close()
+            raise BadReply(f"the telemetry server of {what} sent a greeting that is not DPDK's: {e}") from None
         self.info = hello if isinstance(hello, dict) else {}
-        self.max_output_len = int(self.info.get("max_output_len", 16384))
+        # DPDK's limit is 16 KiB; a server that claims more gets at most MAX_REPLY_BYTES read.
+        try:
+            self.max_output_len = max(1024, min(int(self.info.get("max_output_len", 16384)), MAX_REPLY_BYTES))
+        except (TypeError, ValueError, OverflowError):
+            self.max_output_len = 16384
 
     @property
     def pid(self):
@@ -145,17 +185,23 @@ class Client:
         try:
             data = self.sock.recv(bufsize)
         except socket.timeout:
-            raise self._gone(f"no reply to {what} within {self.timeout:g} s") from None
+            raise _Silent(f"edfpipe went away ({_describe_target(self.file_prefix, self.path)}): "
+                          f"no reply to {what} within {self.timeout:g} s") from None
         except ConnectionResetError:
             raise self._gone("the telemetry connection was closed (the process exited)") from None
         except OSError as e:
             raise self._gone(f"{e.strerror} while reading {what}") from None
         if not data:
             raise self._gone("the telemetry connection was closed (the process exited)")
+        if len(data) >= bufsize:  # SOCK_SEQPACKET cut the message: it was at least this long
+            raise BadReply(f"the reply to {what} is longer than {bufsize} bytes (DPDK's replies are at most "
+                           f"{self.max_output_len if hasattr(self, 'max_output_len') else 16384} bytes)")
         try:
             return json.loads(data.decode())
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
             raise TelemetryError(f"invalid JSON in the reply to {what} ({len(data)} bytes): {e}") from None
+        except RecursionError:
+            raise TelemetryError(f"invalid JSON in the reply to {what} ({len(data)} bytes): nested too deeply") from None
 
     def query_raw(self, command: str) -> dict:
         """Sends one command and returns the whole reply, {"/cmd": value}."""
