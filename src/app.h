@@ -33,7 +33,6 @@
 
 namespace edf {
 
-inline constexpr size_t kMaxBurst = 256;        // the profile's burst is at most this
 inline constexpr size_t kMaxInputsPerLcore = 32;
 inline constexpr size_t kMaxPorts = 16;
 

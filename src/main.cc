@@ -18,6 +18,7 @@
 #include "app.h"
 #include "args.h"
 #include "dataplane.h"
+#include "edf/eal_args.h"
 #include "file_write.h"
 #include "init.h"
 #include "process.h"
@@ -47,7 +48,7 @@ constexpr int kReportWaitMs = 2000;
 bool print_live_table(edf::AppContext& app, bool& tables_on, bool& warned_slow) {
   edf::TextBuffer text;
   if (!text.file()) return true;
-  edf::print_table(text.file(), app, edf::take_snapshot(app), "edfpipe");
+  edf::print_table(text.file(), edf::take_snapshot(app), "edfpipe");
   switch (edf::write_stdout(text.take(), kLiveTableWaitMs)) {
     case edf::WriteStatus::kOk: return true;
     case edf::WriteStatus::kClosed:
@@ -153,16 +154,9 @@ int main(int argc, char** argv) {
   if (!edf::ensure_std_fds()) return EXIT_FAILURE;
   // EAL options come before "--", edfpipe's after; parse ours first so that --help and profile
   // errors need no EAL (and no hugepages).
-  int eal_argc = argc;
-  for (int i = 1; i < argc; ++i)
-    if (std::strcmp(argv[i], "--") == 0) {
-      eal_argc = i;
-      break;
-    }
-  std::vector<char*> app_argv{argv[0]};
-  for (int i = eal_argc + 1; i < argc; ++i) app_argv.push_back(argv[i]);
+  edf::EalArgs args = edf::split_eal_args(argc, argv);
   edf::AppOptions opts;
-  if (std::string err = edf::parse_app_args(static_cast<int>(app_argv.size()), app_argv.data(), opts); !err.empty())
+  if (std::string err = edf::parse_app_args(args.own_argc(), args.own.data(), opts); !err.empty())
     return fail({err});
   if (opts.help) {
     edf::print_usage(argv[0]);
@@ -188,10 +182,20 @@ int main(int argc, char** argv) {
   if (std::string err = edf::install_stop_signals(); !err.empty()) return fail({"cannot handle signal " + err});
   {
     edf::EalLogCapture eal_log;
-    if (rte_eal_init(eal_argc, argv) < 0) {
+    if (rte_eal_init(args.eal_argc, argv) < 0) {
       std::string why = eal_log.errors();
       if (why.empty()) why = rte_errno ? rte_strerror(rte_errno) : "see EAL's messages above";
       return fail({"EAL initialisation failed: " + why});
+    }
+    // EAL starts without a --vdev that failed to probe, and numbers the other ports as if it had
+    // not been given: edfpipe would forward between the wrong ports. Refuse instead.
+    if (const std::vector<std::string> missing = edf::missing_vdevs(args.eal_argc, argv); !missing.empty()) {
+      std::vector<std::string> errs;
+      for (const std::string& name : missing)
+        errs.push_back("--vdev " + name + ": the device was not created" +
+                       (eal_log.errors().empty() ? std::string(" (see EAL's messages above)") : ": " + eal_log.errors()));
+      rte_eal_cleanup();
+      return fail(errs);
     }
   }
   if (int t = rte_log_register_type_and_pick_level("edfpipe.main", RTE_LOG_INFO); t >= 0) logtype = static_cast<uint32_t>(t);
@@ -235,7 +239,7 @@ int main(int argc, char** argv) {
   const edf::Snapshot snap = edf::take_snapshot(app);
   edf::TextBuffer report;  // the final table and the checks, written to stdout in one bounded write
   FILE* out = report.file() ? report.file() : stdout;
-  edf::print_table(out, app, snap, "edfpipe final");
+  edf::print_table(out, snap, "edfpipe final");
   edf::telemetry_detach();
   const std::vector<edf::MempoolReport> pools = edf::close_ports_and_check_pools(app);
 
@@ -256,13 +260,26 @@ int main(int argc, char** argv) {
     if (!ok) rc = 3;
   }
   if (!opts.stats_json.empty()) {
-    if (std::string err = edf::write_file_replace(opts.stats_json, edf::report_json(app, snap, pools)); !err.empty()) {
+    if (std::string err = edf::write_file_replace(opts.stats_json, edf::report_json(snap, pools)); !err.empty()) {
       std::fprintf(stderr, "edfpipe: error: --stats-json: %s\n", err.c_str());
       if (rc == EXIT_SUCCESS) rc = EXIT_FAILURE;
     }
   }
-  if (out != stdout && edf::write_stdout(report.take(), kReportWaitMs) == edf::WriteStatus::kTimedOut)
-    std::fprintf(stderr, "edfpipe: warning: stdout is not being read: the final report was not printed in full\n");
+  if (out != stdout) {
+    // A reader that went away is how a run may have ended (EPIPE): not an error. Anything else
+    // that loses the report (a full disk, /dev/full) is, as for --stats-json.
+    switch (edf::write_stdout(report.take(), kReportWaitMs)) {
+      case edf::WriteStatus::kOk:
+      case edf::WriteStatus::kClosed: break;
+      case edf::WriteStatus::kTimedOut:
+        std::fprintf(stderr, "edfpipe: warning: stdout is not being read: the final report was not printed in full\n");
+        break;
+      case edf::WriteStatus::kError:
+        std::fprintf(stderr, "edfpipe: error: cannot write the final report to stdout: %s\n", std::strerror(errno));
+        if (rc == EXIT_SUCCESS) rc = EXIT_FAILURE;
+        break;
+    }
+  }
   std::fflush(stdout);
   if (pdump) (void)rte_pdump_uninit();
   rte_eal_cleanup();

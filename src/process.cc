@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <rte_ethdev.h>
 #include <rte_log.h>
 #include <unistd.h>
 
@@ -89,6 +90,22 @@ TextBuffer::~TextBuffer() {
 std::string TextBuffer::take() {
   if (!f_ || std::fflush(f_) != 0) return {};
   return std::string(data_, size_);
+}
+
+std::vector<std::string> missing_vdevs(int eal_argc, char** argv) {
+  std::vector<std::string> missing;
+  for (int i = 1; i < eal_argc; ++i) {
+    std::string arg = argv[i];
+    std::string spec;
+    if (arg == "--vdev" && i + 1 < eal_argc) spec = argv[++i];
+    else if (arg.rfind("--vdev=", 0) == 0) spec = arg.substr(7);
+    else continue;
+    const std::string name = spec.substr(0, spec.find(','));
+    if (name.rfind("net_", 0) != 0 && name.rfind("eth_", 0) != 0) continue;  // crypto, event, ... devices
+    uint16_t port = 0;
+    if (rte_eth_dev_get_port_by_name(name.c_str(), &port) != 0) missing.push_back(name);
+  }
+  return missing;
 }
 
 EalLogCapture::EalLogCapture() {

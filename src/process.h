@@ -55,6 +55,11 @@ class TextBuffer {
   size_t size_ = 0;
 };
 
+// The network devices named by --vdev in EAL's arguments (net_* and eth_* names) that EAL did not
+// create: a device that fails to probe is only logged by EAL, and the ports after it are
+// renumbered. Returns their names, in order.
+[[nodiscard]] std::vector<std::string> missing_vdevs(int eal_argc, char** argv);
+
 class EalLogCapture {
  public:
   // Routes rte_log to the tee until the destructor; call before rte_eal_init.

@@ -18,7 +18,6 @@
 #include <string_view>
 #include <vector>
 
-#include "edf/counter.h"
 #include "file_write.h"
 #include "runtime.h"
 #include "shell_cmds.h"
@@ -117,18 +116,16 @@ bool is_output_port(uint16_t port) {
 }
 
 // ---------------------------------------------------------------- show
-
-// ---------------------------------------------------------------- show
+// Every `show` but `show config` renders a Snapshot (stats.h), as the table, the JSON report and
+// telemetry do.
 
 void show_classes(const Snapshot& s) {
-  const AppContext& app = *g_shell->app;
   char line[512];
   std::snprintf(line, sizeof line, "%-12s %9s %8s %11s %8s %8s  %10s %10s %8s %8s %9s\n", "class", "budget_us",
                 "expired", "quantum_B", "rx_ring", "tx_ring", "rx", "tx", "late", "misses", "drops");
   out(line);
-  for (size_t c = 0; c < app.n_classes; ++c) {
-    const ClassConfig& k = app.profile.classes[c];
-    const ClassSnapshot& cs = s.classes[c];
+  for (const ClassSnapshot& cs : s.classes) {
+    const ClassConfig& k = cs.config;
     std::snprintf(line, sizeof line, "%-12s %9u %8s %11u %8u %8u  %10llu %10llu %8llu %8llu %9llu%s\n", k.name.c_str(),
                   k.budget_us, std::string(to_string(k.expired)).c_str(), k.quantum_bytes, k.rx_ring, k.tx_ring,
                   static_cast<unsigned long long>(cs.c.rx), static_cast<unsigned long long>(cs.c.tx),
@@ -138,39 +135,22 @@ void show_classes(const Snapshot& s) {
   }
 }
 
-void show_queues() {
-  const AppContext& app = *g_shell->app;
+void show_queues(const Snapshot& s) {
   char line[256];
   out("ring                       count  capacity  high_water\n");
-  auto row = [&](const rte_ring* r, uint64_t hwm) {
-    std::snprintf(line, sizeof line, "%-24s %7u %9u %11llu\n", r->name, rte_ring_count(r), rte_ring_get_capacity(r),
-                  static_cast<unsigned long long>(hwm));
+  for (const RingSnapshot& r : s.rings) {
+    std::snprintf(line, sizeof line, "%-24s %7llu %9llu %11llu\n", r.name.c_str(), static_cast<unsigned long long>(r.count),
+                  static_cast<unsigned long long>(r.capacity), static_cast<unsigned long long>(r.high_water));
     out(line);
-  };
-  for (size_t q = 0; q < app.n_queues; ++q) {
-    uint64_t hwm = 0;
-    for (const LcoreContext* lc : app.lcores) hwm = std::max(hwm, counter_read(lc->stats->edf_ring_hwm[q]));
-    row(app.edf_ring[q], hwm);
-    for (uint16_t p : app.ports)
-      if (const rte_ring* r = app.tx_ring[p][q]) {
-        uint64_t h = 0;
-        for (const LcoreContext* lc : app.lcores) h = std::max(h, counter_read(lc->stats->tx_ring_hwm[p][q]));
-        row(r, h);
-      }
   }
 }
 
-void show_lcores() {
-  const AppContext& app = *g_shell->app;
+void show_lcores(const Snapshot& s) {
   char line[256];
   out("lcore  roles        busy%   packets      busy_cycles/packet\n");
-  for (const LcoreContext* lc : app.lcores) {
-    const uint64_t busy = counter_read(lc->stats->busy_cycles), total = counter_read(lc->stats->total_cycles);
-    const uint64_t work = counter_read(lc->stats->work);
-    std::string roles = std::string(lc->has_rx ? "rx " : "") + (lc->has_edf ? "edf " : "") + (lc->has_tx ? "tx" : "");
-    std::snprintf(line, sizeof line, "%5u  %-11s %5.1f %11llu %18llu\n", lc->lcore_id, roles.c_str(),
-                  total ? 100.0 * static_cast<double>(busy) / static_cast<double>(total) : 0.0,
-                  static_cast<unsigned long long>(work), static_cast<unsigned long long>(work ? busy / work : 0));
+  for (const LcoreSnapshot& l : s.lcores) {
+    std::snprintf(line, sizeof line, "%5u  %-11s %5.1f %11llu %18llu\n", l.lcore, l.roles.c_str(), 100.0 * l.busy_share(),
+                  static_cast<unsigned long long>(l.packets), static_cast<unsigned long long>(l.busy_cycles_per_packet()));
     out(line);
   }
 }
@@ -180,34 +160,31 @@ void show_port(uint16_t id) {
     out("error: no port " + std::to_string(id) + "\n");
     return;
   }
-  rte_eth_stats es{};
+  // Counters and settings as every view reads them; link and driver are the device's state now.
+  const PortSnapshot p = take_port_snapshot(*g_shell->app, id);
   rte_eth_link link{};
   rte_eth_dev_info info{};
-  const int stats_rc = rte_eth_stats_get(id, &es);
   const int link_rc = rte_eth_link_get_nowait(id, &link);
   const int info_rc = rte_eth_dev_info_get(id, &info);
-  const PortConfig pc = g_shell->app->profile.port(id);
-  uint64_t stalls = 0;
-  if (id < kMaxPorts)  // EAL may know more ports than edfpipe can use; those never transmit
-    for (const LcoreContext* lc : g_shell->app->lcores) stalls += counter_read(lc->stats->tx_stalls[id]);
+  const PortConfig& pc = p.config;
   char line[512];
   std::snprintf(line, sizeof line,
                 "port %u (%s): link %s %u Mbps\n  rx packets %llu bytes %llu missed %llu errors %llu no_mbuf %llu\n"
                 "  tx packets %llu bytes %llu errors %llu stalls %llu\n  rx_queues %u  tx_port %s  rate_bps %llu  rate_burst_bytes %u\n",
                 id, info_rc == 0 && info.driver_name ? info.driver_name : "?",
                 link_rc != 0 ? "unknown" : link.link_status ? "up" : "down", link.link_speed,
-                static_cast<unsigned long long>(es.ipackets), static_cast<unsigned long long>(es.ibytes),
-                static_cast<unsigned long long>(es.imissed), static_cast<unsigned long long>(es.ierrors),
-                static_cast<unsigned long long>(es.rx_nombuf), static_cast<unsigned long long>(es.opackets),
-                static_cast<unsigned long long>(es.obytes), static_cast<unsigned long long>(es.oerrors),
-                static_cast<unsigned long long>(stalls), pc.rx_queues,
+                static_cast<unsigned long long>(p.nic.ipackets), static_cast<unsigned long long>(p.nic.ibytes),
+                static_cast<unsigned long long>(p.nic.imissed), static_cast<unsigned long long>(p.nic.ierrors),
+                static_cast<unsigned long long>(p.nic.rx_nombuf), static_cast<unsigned long long>(p.nic.opackets),
+                static_cast<unsigned long long>(p.nic.obytes), static_cast<unsigned long long>(p.nic.oerrors),
+                static_cast<unsigned long long>(p.tx_stalls), pc.rx_queues,
                 pc.tx_port < 0 ? "same" : std::to_string(pc.tx_port).c_str(),
                 static_cast<unsigned long long>(pc.rate_bps), pc.rate_burst_bytes);
   out(line);
   auto unavailable = [&](int rc, const char* what) {
     if (rc != 0) out("warning: port " + std::to_string(id) + ": " + what + " unavailable: " + rte_strerror(-rc) + "\n");
   };
-  unavailable(stats_rc, "counters (shown as 0)");
+  unavailable(p.counters_rc, "counters (shown as 0)");
   unavailable(link_rc, "link status");
   unavailable(info_rc, "device info");
 }
@@ -225,15 +202,15 @@ void edf_shell_show(const char* what_c) noexcept {
   const std::string_view what = what_c;
   edf::Shell& sh = *g_shell;
   if (what == "stats") {
-    edf::print_table(stdout, *sh.app, edf::view(sh), sh.has_baseline ? "stats since clear" : "stats since start");
+    edf::print_table(stdout, edf::view(sh), sh.has_baseline ? "stats since clear" : "stats since start");
     out(edf::current_runtime(*sh.app).forwarding ? "forwarding: started\n"
                                                  : "forwarding: STOPPED (arrivals counted as 'stopped')\n");
   } else if (what == "classes") {
     edf::show_classes(edf::view(sh));
   } else if (what == "queues") {
-    edf::show_queues();
+    edf::show_queues(edf::view(sh));  // occupancy and high-water marks are now's, also after a clear
   } else if (what == "lcores") {
-    edf::show_lcores();
+    edf::show_lcores(edf::view(sh));  // since start, also after a clear
   } else if (what == "config") {
     out(edf::profile_to_ini(sh.app->profile));
   }

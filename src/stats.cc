@@ -2,12 +2,15 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
 
 #include <algorithm>
 #include <atomic>
-#include <sstream>
 
 #include "edf/counter.h"
+#include "edf/json_writer.h"
+#include "edf/tsc_scale.h"
 
 namespace edf {
 
@@ -17,13 +20,114 @@ uint64_t ClassSnapshot::drops_total() const {
   return t;
 }
 
-Snapshot take_snapshot(const AppContext& app) {
-  Snapshot s;
-  s.uptime_s = static_cast<double>(rte_rdtsc() - app.start_tsc) / static_cast<double>(app.tsc_hz);
-  s.classes.resize(app.n_classes);
+double LcoreSnapshot::busy_share() const {
+  return total_cycles ? static_cast<double>(busy_cycles) / static_cast<double>(total_cycles) : 0.0;
+}
+
+namespace {
+
+// The plain counts among the counters (the drops are arrays): summed and diffed field by field.
+constexpr uint64_t ClassCounters::*kClassCounts[] = {&ClassCounters::rx, &ClassCounters::rx_bytes, &ClassCounters::tx,
+                                                     &ClassCounters::tx_bytes, &ClassCounters::late, &ClassCounters::misses};
+constexpr uint64_t rte_eth_stats::*kNicCounts[] = {&rte_eth_stats::ipackets, &rte_eth_stats::ibytes, &rte_eth_stats::imissed,
+                                                   &rte_eth_stats::ierrors, &rte_eth_stats::rx_nombuf, &rte_eth_stats::opackets,
+                                                   &rte_eth_stats::obytes, &rte_eth_stats::oerrors};
+
+// Every set of counters: the workers', then the main lcore's (drops it counted at shutdown).
+std::vector<const LcoreStats*> all_stats(const AppContext& app) {
   std::vector<const LcoreStats*> all;
   for (const LcoreContext* lc : app.lcores) all.push_back(lc->stats);
   all.push_back(app.ctl_stats);
+  return all;
+}
+
+// TSC cycles as µs, rounded to the nearest: a threshold set in µs reads back as itself, and no
+// product wraps (128-bit).
+uint64_t cycles_to_us(uint64_t cycles, uint64_t hz) {
+  if (hz == 0) return 0;
+  return static_cast<uint64_t>((static_cast<u128>(cycles) * 1000000 + hz / 2) / hz);
+}
+
+std::string roles_of(const LcoreContext& lc) {
+  std::string roles;
+  if (lc.has_rx) roles += "rx ";
+  if (lc.has_edf) roles += "edf ";
+  if (lc.has_tx) roles += "tx ";
+  if (!roles.empty()) roles.pop_back();
+  return roles;
+}
+
+// A worker's stall records belong to it until it returned. The main lcore, which waits for the
+// workers, reads them once the pipeline is stopping and EAL has the lcore back in WAIT.
+bool stall_records_readable(const AppContext& app, unsigned lcore_id) {
+  return rte_lcore_id() == rte_get_main_lcore() && app.phase.load(std::memory_order_acquire) == Phase::kStop &&
+         rte_eal_get_lcore_state(lcore_id) == WAIT;
+}
+
+void add_rings(const AppContext& app, const std::vector<const LcoreStats*>& all, Snapshot& s) {
+  auto high_water = [&](auto pick) {
+    uint64_t m = 0;
+    for (const LcoreStats* st : all) m = std::max(m, counter_read(pick(*st)));
+    return m;
+  };
+  for (size_t q = 0; q < app.n_queues; ++q) {
+    ClassSnapshot& row = s.classes[q];  // fifo: the one shared queue shows on the first class's row
+    const rte_ring* in = app.edf_ring[q];
+    s.rings.push_back({in->name, rte_ring_count(in), rte_ring_get_capacity(in),
+                       high_water([q](const LcoreStats& st) -> const uint64_t& { return st.edf_ring_hwm[q]; })});
+    row.rx_ring_used = s.rings.back().count;
+    row.rx_ring_size = s.rings.back().capacity;
+    for (uint16_t p : app.ports) {
+      const rte_ring* out = app.tx_ring[p][q];
+      if (!out) continue;
+      s.rings.push_back({out->name, rte_ring_count(out), rte_ring_get_capacity(out),
+                         high_water([p, q](const LcoreStats& st) -> const uint64_t& { return st.tx_ring_hwm[p][q]; })});
+      row.tx_ring_used += s.rings.back().count;
+      row.tx_ring_size += s.rings.back().capacity;
+    }
+  }
+}
+
+void add_lcores(const AppContext& app, Snapshot& s) {
+  for (const LcoreContext* lc : app.lcores) {
+    const LcoreStats& st = *lc->stats;
+    LcoreSnapshot l;
+    l.lcore = lc->lcore_id;
+    l.roles = roles_of(*lc);
+    l.socket = rte_lcore_to_socket_id(lc->lcore_id);
+    l.loops = counter_read(st.loops);
+    l.busy_cycles = counter_read(st.busy_cycles);
+    l.total_cycles = counter_read(st.total_cycles);
+    l.packets = counter_read(st.work);
+    l.stalls = lc->stalls.count();
+    l.stall_max_us = cycles_to_us(lc->stalls.longest(), app.tsc_hz);
+    l.stall_total_us = cycles_to_us(lc->stalls.total(), app.tsc_hz);
+    if (stall_records_readable(app, lc->lcore_id))
+      lc->stalls.for_each([&](uint64_t from, uint64_t to) { l.stall_records.push_back({from, to}); });
+    s.lcores.push_back(std::move(l));
+  }
+}
+
+}  // namespace
+
+PortSnapshot take_port_snapshot(const AppContext& app, uint16_t port) {
+  PortSnapshot p;
+  p.port = port;
+  p.config = app.profile.port(port);
+  p.counters_rc = rte_eth_stats_get(port, &p.nic);
+  if (p.counters_rc != 0) p.nic = rte_eth_stats{};
+  if (port < kMaxPorts)  // EAL may know more ports than edfpipe can use; those never transmit
+    for (const LcoreStats* st : all_stats(app)) p.tx_stalls += counter_read(st->tx_stalls[port]);
+  return p;
+}
+
+Snapshot take_snapshot(const AppContext& app) {
+  Snapshot s;
+  s.uptime_s = static_cast<double>(rte_rdtsc() - app.start_tsc) / static_cast<double>(app.tsc_hz);
+  s.stall_threshold_us = cycles_to_us(app.fixed.stall_tsc, app.tsc_hz);
+  s.classes.resize(app.n_classes);
+  for (size_t c = 0; c < app.n_classes; ++c) s.classes[c].config = app.profile.classes[c];
+  const std::vector<const LcoreStats*> all = all_stats(app);
   for (const LcoreStats* st : all) {
     for (size_t r = 0; r < kDropReasonCount; ++r) {
       const uint64_t d = counter_read(st->parse_drops[r]);
@@ -34,12 +138,7 @@ Snapshot take_snapshot(const AppContext& app) {
     for (size_t c = 0; c < app.n_classes; ++c) {
       const ClassCounters& in = st->cls[c];
       ClassCounters& o = s.classes[c].c;
-      o.rx += counter_read(in.rx);
-      o.rx_bytes += counter_read(in.rx_bytes);
-      o.tx += counter_read(in.tx);
-      o.tx_bytes += counter_read(in.tx_bytes);
-      o.late += counter_read(in.late);
-      o.misses += counter_read(in.misses);
+      for (uint64_t ClassCounters::*f : kClassCounts) o.*f += counter_read(in.*f);
       for (size_t r = 0; r < kDropReasonCount; ++r) {
         const uint64_t d = counter_read(in.drops[r]);
         o.drops[r] += d;
@@ -56,26 +155,10 @@ Snapshot take_snapshot(const AppContext& app) {
     s.rx += counter_read(st->rx);
     s.rx_bytes += counter_read(st->rx_bytes);
   }
-  for (size_t c = 0; c < app.n_classes; ++c) {
-    ClassSnapshot& cs = s.classes[c];
-    s.tx += cs.c.tx;
-    if (c >= app.n_queues) continue;  // fifo: the one shared queue shows on the first class's row
-    cs.rx_ring_used = rte_ring_count(app.edf_ring[c]);
-    cs.rx_ring_size = rte_ring_get_capacity(app.edf_ring[c]);
-    for (uint16_t p : app.ports) {
-      if (const rte_ring* r = app.tx_ring[p][c]) {
-        cs.tx_ring_used += rte_ring_count(r);
-        cs.tx_ring_size += rte_ring_get_capacity(r);
-      }
-    }
-  }
-  for (uint16_t p : app.ports) {
-    rte_eth_stats es{};
-    if (rte_eth_stats_get(p, &es) != 0) continue;
-    uint64_t stalls = 0;
-    for (const LcoreStats* st : all) stalls += counter_read(st->tx_stalls[p]);
-    s.ports.push_back({p, es.ipackets, es.imissed, es.ierrors, es.rx_nombuf, es.opackets, es.oerrors, stalls});
-  }
+  for (const ClassSnapshot& cs : s.classes) s.tx += cs.c.tx;
+  add_rings(app, all, s);
+  add_lcores(app, s);
+  for (uint16_t p : app.ports) s.ports.push_back(take_port_snapshot(app, p));
   return s;
 }
 
@@ -94,24 +177,14 @@ Snapshot diff_snapshot(const Snapshot& now, const Snapshot& base) {
   for (size_t c = 0; c < d.classes.size() && c < base.classes.size(); ++c) {
     ClassCounters& x = d.classes[c].c;
     const ClassCounters& y = base.classes[c].c;
-    sub(x.rx, y.rx);
-    sub(x.rx_bytes, y.rx_bytes);
-    sub(x.tx, y.tx);
-    sub(x.tx_bytes, y.tx_bytes);
-    sub(x.late, y.late);
-    sub(x.misses, y.misses);
+    for (uint64_t ClassCounters::*f : kClassCounts) sub(x.*f, y.*f);
     for (size_t r = 0; r < kDropReasonCount; ++r) sub(x.drops[r], y.drops[r]);
     d.classes[c].latency.subtract(base.classes[c].latency);
   }
   for (size_t i = 0; i < d.ports.size() && i < base.ports.size(); ++i) {
     PortSnapshot& x = d.ports[i];
     const PortSnapshot& y = base.ports[i];
-    sub(x.ipackets, y.ipackets);
-    sub(x.imissed, y.imissed);
-    sub(x.ierrors, y.ierrors);
-    sub(x.rx_nombuf, y.rx_nombuf);
-    sub(x.opackets, y.opackets);
-    sub(x.oerrors, y.oerrors);
+    for (uint64_t rte_eth_stats::*f : kNicCounts) sub(x.nic.*f, y.nic.*f);
     sub(x.tx_stalls, y.tx_stalls);
   }
   return d;
@@ -135,112 +208,96 @@ std::string drops_text(const std::array<uint64_t, kDropReasonCount>& d) {
   return t.empty() ? "-" : t;
 }
 
+std::string used_of(uint64_t used, uint64_t size) { return std::to_string(used) + "/" + std::to_string(size); }
+
 }  // namespace
 
-void print_table(FILE* out, const AppContext& app, const Snapshot& s, const char* title) {
+void print_table(FILE* out, const Snapshot& s, const char* title) {
   std::fprintf(out, "\n== %s: %.1f s ==\n", title, s.uptime_s);
   std::fprintf(out, "%-12s %10s %10s %9s %7s %7s %9s %9s %9s %11s %11s  %s\n", "class", "rx", "tx",
                "drops", "late", "miss", "p50_us", "p99_us", "max_us", "ring_in", "ring_out",
                "drops by reason");
-  for (size_t c = 0; c < app.n_classes; ++c) {
-    const ClassSnapshot& cs = s.classes[c];
-    char ring_in[32], ring_out[32];
-    std::snprintf(ring_in, sizeof ring_in, "%llu/%llu", static_cast<unsigned long long>(cs.rx_ring_used),
-                  static_cast<unsigned long long>(cs.rx_ring_size));
-    std::snprintf(ring_out, sizeof ring_out, "%llu/%llu", static_cast<unsigned long long>(cs.tx_ring_used),
-                  static_cast<unsigned long long>(cs.tx_ring_size));
-    std::fprintf(out, "%-12s %10llu %10llu %9llu %7llu %7llu %9s %9s %9s %11s %11s  %s\n",
-                 app.profile.classes[c].name.c_str(), static_cast<unsigned long long>(cs.c.rx),
-                 static_cast<unsigned long long>(cs.c.tx), static_cast<unsigned long long>(cs.drops_total()),
-                 static_cast<unsigned long long>(cs.c.late), static_cast<unsigned long long>(cs.c.misses),
-                 us(cs.latency.percentile(0.50)).c_str(), us(cs.latency.percentile(0.99)).c_str(),
-                 us(cs.latency.max_ns()).c_str(), ring_in, ring_out, drops_text(cs.c.drops).c_str());
+  for (const ClassSnapshot& cs : s.classes) {
+    const LatencySummary l = cs.latency_summary();
+    std::fprintf(out, "%-12s %10llu %10llu %9llu %7llu %7llu %9s %9s %9s %11s %11s  %s\n", cs.config.name.c_str(),
+                 static_cast<unsigned long long>(cs.c.rx), static_cast<unsigned long long>(cs.c.tx),
+                 static_cast<unsigned long long>(cs.drops_total()), static_cast<unsigned long long>(cs.c.late),
+                 static_cast<unsigned long long>(cs.c.misses), us(l.p50_ns).c_str(), us(l.p99_ns).c_str(),
+                 us(l.max_ns).c_str(), used_of(cs.rx_ring_used, cs.rx_ring_size).c_str(),
+                 used_of(cs.tx_ring_used, cs.tx_ring_size).c_str(), drops_text(cs.c.drops).c_str());
   }
   uint64_t no_class_total = 0;
   for (uint64_t d : s.no_class_drops) no_class_total += d;
   std::fprintf(out, "%-12s %10s %10s %9llu %7s %7s %9s %9s %9s %11s %11s  %s\n", "(no class)", "-", "-",
                static_cast<unsigned long long>(no_class_total), "-", "-", "-", "-", "-", "-", "-",
                drops_text(s.no_class_drops).c_str());
-  for (const PortSnapshot& p : s.ports)
+  for (const PortSnapshot& p : s.ports) {
+    if (p.counters_rc != 0) continue;  // no NIC counters to show
     std::fprintf(out, "port %u: nic rx %llu missed %llu errors %llu no_mbuf %llu | nic tx %llu errors %llu | tx stalls %llu\n",
-                 p.port, static_cast<unsigned long long>(p.ipackets), static_cast<unsigned long long>(p.imissed),
-                 static_cast<unsigned long long>(p.ierrors), static_cast<unsigned long long>(p.rx_nombuf),
-                 static_cast<unsigned long long>(p.opackets), static_cast<unsigned long long>(p.oerrors),
+                 p.port, static_cast<unsigned long long>(p.nic.ipackets), static_cast<unsigned long long>(p.nic.imissed),
+                 static_cast<unsigned long long>(p.nic.ierrors), static_cast<unsigned long long>(p.nic.rx_nombuf),
+                 static_cast<unsigned long long>(p.nic.opackets), static_cast<unsigned long long>(p.nic.oerrors),
                  static_cast<unsigned long long>(p.tx_stalls));
+  }
   std::fprintf(out, "total: rx %llu  tx %llu  drops %llu  in_flight %lld\n",
                static_cast<unsigned long long>(s.rx), static_cast<unsigned long long>(s.tx),
                static_cast<unsigned long long>(s.drops), static_cast<long long>(s.in_flight()));
   std::fflush(out);
 }
 
-std::string roles_of(const LcoreContext& lc) {
-  std::string roles;
-  if (lc.has_rx) roles += "rx ";
-  if (lc.has_edf) roles += "edf ";
-  if (lc.has_tx) roles += "tx ";
-  if (!roles.empty()) roles.pop_back();
-  return roles;
+namespace {
+
+void write_drops(JsonWriter& w, const std::array<uint64_t, kDropReasonCount>& d) {
+  w.begin_object();
+  for (size_t r = 0; r < kDropReasonCount; ++r) w.member(kDropReasonNames[r], d[r]);
+  w.end_object();
 }
 
-std::string report_json(const AppContext& app, const Snapshot& s, const std::vector<MempoolReport>& pools) {
-  std::ostringstream o;
-  auto drops_obj = [&](const std::array<uint64_t, kDropReasonCount>& d) {
-    o << "{";
-    for (size_t r = 0; r < kDropReasonCount; ++r) o << (r ? ", " : "") << "\"" << kDropReasonNames[r] << "\": " << d[r];
-    o << "}";
-  };
-  o << "{\n  \"uptime_s\": " << s.uptime_s << ",\n  \"rx\": " << s.rx << ",\n  \"rx_bytes\": " << s.rx_bytes
-    << ",\n  \"tx\": " << s.tx << ",\n  \"drops\": " << s.drops << ",\n  \"in_flight\": " << s.in_flight()
-    << ",\n  \"drops_by_reason\": ";
-  drops_obj(s.drops_by_reason);
-  o << ",\n  \"no_class_drops\": ";
-  drops_obj(s.no_class_drops);
-  o << ",\n  \"classes\": [";
-  for (size_t c = 0; c < app.n_classes; ++c) {
-    const ClassSnapshot& cs = s.classes[c];
-    const Histogram& h = cs.latency;
-    const uint64_t mean = h.count() ? h.sum_ns() / h.count() : 0;
-    o << (c ? "," : "") << "\n    {\"name\": \"" << app.profile.classes[c].name << "\", \"budget_us\": "
-      << app.profile.classes[c].budget_us << ", \"rx\": " << cs.c.rx << ", \"tx\": " << cs.c.tx
-      << ", \"tx_bytes\": " << cs.c.tx_bytes << ", \"late\": " << cs.c.late << ", \"misses\": " << cs.c.misses
-      << ", \"drops\": " << cs.drops_total() << ", \"drops_by_reason\": ";
-    drops_obj(cs.c.drops);
-    o << ",\n     \"latency_ns\": {\"count\": " << h.count() << ", \"min\": " << h.min_ns() << ", \"mean\": " << mean
-      << ", \"p50\": " << h.percentile(0.5) << ", \"p90\": " << h.percentile(0.9) << ", \"p99\": " << h.percentile(0.99)
-      << ", \"p999\": " << h.percentile(0.999) << ", \"max\": " << h.max_ns() << "}}";
+}  // namespace
+
+std::string report_json(const Snapshot& s, const std::vector<MempoolReport>& pools) {
+  using Layout = JsonWriter::Layout;
+  JsonWriter w;
+  w.begin_object(Layout::kBlock).key("uptime_s").fixed(s.uptime_s, 6);
+  w.member("rx", s.rx).member("rx_bytes", s.rx_bytes).member("tx", s.tx);
+  w.member("drops", s.drops).member("in_flight", s.in_flight()).key("drops_by_reason");
+  write_drops(w, s.drops_by_reason);
+  w.key("no_class_drops");
+  write_drops(w, s.no_class_drops);
+  w.key("classes").begin_array(Layout::kBlock);
+  for (const ClassSnapshot& cs : s.classes) {
+    w.begin_object().member("name", cs.config.name).member("budget_us", cs.config.budget_us);
+    w.member("rx", cs.c.rx).member("tx", cs.c.tx).member("tx_bytes", cs.c.tx_bytes);
+    w.member("late", cs.c.late).member("misses", cs.c.misses);
+    w.member("drops", cs.drops_total()).key("drops_by_reason");
+    write_drops(w, cs.c.drops);
+    w.key("latency_ns");
+    write_latency_json(w, cs.latency_summary());
+    w.end_object();
   }
-  o << "\n  ],\n  \"ports\": [";
-  for (size_t i = 0; i < s.ports.size(); ++i) {
-    const PortSnapshot& p = s.ports[i];
-    o << (i ? ", " : "") << "{\"port\": " << p.port << ", \"ipackets\": " << p.ipackets << ", \"imissed\": " << p.imissed
-      << ", \"ierrors\": " << p.ierrors << ", \"rx_nombuf\": " << p.rx_nombuf << ", \"opackets\": " << p.opackets
-      << ", \"oerrors\": " << p.oerrors << ", \"tx_stalls\": " << p.tx_stalls << "}";
+  w.end_array().key("ports").begin_array();
+  for (const PortSnapshot& p : s.ports) {
+    if (p.counters_rc != 0) continue;  // as in the table
+    const rte_eth_stats& n = p.nic;
+    w.begin_object().member("port", p.port);
+    w.member("ipackets", n.ipackets).member("imissed", n.imissed).member("ierrors", n.ierrors).member("rx_nombuf", n.rx_nombuf);
+    w.member("opackets", n.opackets).member("oerrors", n.oerrors);
+    w.member("tx_stalls", p.tx_stalls).end_object();
   }
-  o << "],\n  \"lcores\": [";
-  for (size_t i = 0; i < app.lcores.size(); ++i) {
-    const LcoreContext& lc = *app.lcores[i];
-    const std::string roles = roles_of(lc);
-    const double us = 1e6 / static_cast<double>(app.tsc_hz);
-    o << (i ? "," : "") << "\n    {\"lcore\": " << lc.lcore_id << ", \"roles\": \"" << roles
-      << "\", \"stall_threshold_us\": " << static_cast<double>(app.fixed.stall_tsc) * us
-      << ", \"stalls\": " << lc.stalls.count()
-      << ", \"stall_max_us\": " << static_cast<double>(lc.stalls.longest()) * us
-      << ", \"stall_total_us\": " << static_cast<double>(lc.stalls.total()) * us
-      << ",\n     \"stall_records_tsc\": [";
-    // Read after the lcore stopped (the report is written at exit): oldest first.
-    const char* sep = "";
-    lc.stalls.for_each([&](uint64_t from, uint64_t to) {
-      o << sep << "[" << from << ", " << to << "]";
-      sep = ", ";
-    });
-    o << "]}";
+  w.end_array().key("lcores").begin_array(Layout::kBlock);
+  for (const LcoreSnapshot& l : s.lcores) {
+    w.begin_object().member("lcore", l.lcore).member("roles", l.roles);
+    w.member("stall_threshold_us", s.stall_threshold_us).member("stalls", l.stalls);
+    w.member("stall_max_us", l.stall_max_us).member("stall_total_us", l.stall_total_us);
+    w.key("stall_records_tsc").begin_array();
+    for (const auto& [from, to] : l.stall_records) w.begin_array().value(from).value(to).end_array();
+    w.end_array().end_object();
   }
-  o << "\n  ],\n  \"mempools\": [";
-  for (size_t i = 0; i < pools.size(); ++i)
-    o << (i ? ", " : "") << "{\"name\": \"" << pools[i].name << "\", \"size\": " << pools[i].size
-      << ", \"available\": " << pools[i].available << "}";
-  o << "]\n}\n";
-  return o.str();
+  w.end_array().key("mempools").begin_array();
+  for (const MempoolReport& m : pools)
+    w.begin_object().member("name", m.name).member("size", m.size).member("available", m.available).end_object();
+  w.end_array().end_object();
+  return w.text();
 }
 
 }  // namespace edf

@@ -1,6 +1,5 @@
 #include "telemetry.h"
 
-#include <rte_lcore.h>
 #include <rte_telemetry.h>
 
 #include <algorithm>
@@ -10,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "edf/counter.h"
 #include "edf/ini.h"
 #include "stats.h"
 
@@ -24,17 +22,40 @@ std::mutex g_profile_lock;
 
 void add_u64(rte_tel_data* d, const std::string& name, uint64_t v) { rte_tel_data_add_dict_u64(d, name.c_str(), v); }
 
+// A new dict, added to d as d[name]; nullptr if it cannot be (out of memory, d full).
+rte_tel_data* add_dict(rte_tel_data* d, const std::string& name) {
+  rte_tel_data* e = rte_tel_data_alloc();
+  if (!e) return nullptr;
+  rte_tel_data_start_dict(e);
+  if (rte_tel_data_add_dict_container(d, name.c_str(), e, 0) != 0) {
+    rte_tel_data_free(e);
+    return nullptr;
+  }
+  return e;
+}
+
 int not_running(rte_tel_data* d) {
   rte_tel_data_start_dict(d);
   rte_tel_data_add_dict_string(d, "error", "edfpipe is not running");
   return 0;
 }
 
-int cmd_stats(const char*, const char*, rte_tel_data* d) {
+// Runs f(app, d) under the lock, or answers "not running" once edfpipe is detached.
+template <typename F>
+int with_app(rte_tel_data* d, F&& f) {
   std::lock_guard<std::mutex> guard(g_profile_lock);  // also keeps teardown out while we read
   AppContext* app = g_app.load(std::memory_order_acquire);
   if (!app) return not_running(d);
-  const Snapshot s = take_snapshot(*app);
+  return f(*app, d);
+}
+
+// Renders a snapshot (stats.h: the one place counters are read and summed) taken under the lock.
+template <typename F>
+int with_snapshot(rte_tel_data* d, F&& render) {
+  return with_app(d, [&](const AppContext& app, rte_tel_data* out) { return render(take_snapshot(app), out); });
+}
+
+int render_stats(const Snapshot& s, rte_tel_data* d) {
   rte_tel_data_start_dict(d);
   add_u64(d, "uptime_ms", static_cast<uint64_t>(s.uptime_s * 1000.0));
   add_u64(d, "rx", s.rx);
@@ -46,25 +67,19 @@ int cmd_stats(const char*, const char*, rte_tel_data* d) {
   return 0;
 }
 
-int cmd_classes(const char*, const char*, rte_tel_data* d) {
-  std::lock_guard<std::mutex> guard(g_profile_lock);  // also keeps teardown out while we read
-  AppContext* app = g_app.load(std::memory_order_acquire);
-  if (!app) return not_running(d);
-  const Snapshot s = take_snapshot(*app);
+int render_classes(const Snapshot& s, rte_tel_data* d) {
   rte_tel_data_start_dict(d);
-  for (size_t c = 0; c < app->n_classes; ++c) {
-    const ClassConfig& k = app->profile.classes[c];
+  for (size_t c = 0; c < s.classes.size(); ++c) {
     const ClassSnapshot& cs = s.classes[c];
-    rte_tel_data* e = rte_tel_data_alloc();
+    rte_tel_data* e = add_dict(d, cs.config.name);
     if (!e) return -ENOMEM;
-    rte_tel_data_start_dict(e);
     add_u64(e, "index", c);
-    add_u64(e, "budget_us", k.budget_us);
-    add_u64(e, "quantum_bytes", k.quantum_bytes);
-    add_u64(e, "rx_ring", k.rx_ring);
-    add_u64(e, "tx_ring", k.tx_ring);
-    rte_tel_data_add_dict_string(e, "expired", std::string(to_string(k.expired)).c_str());
-    add_u64(e, "default", k.is_default ? 1 : 0);
+    add_u64(e, "budget_us", cs.config.budget_us);
+    add_u64(e, "quantum_bytes", cs.config.quantum_bytes);
+    add_u64(e, "rx_ring", cs.config.rx_ring);
+    add_u64(e, "tx_ring", cs.config.tx_ring);
+    rte_tel_data_add_dict_string(e, "expired", std::string(to_string(cs.config.expired)).c_str());
+    add_u64(e, "default", cs.config.is_default ? 1 : 0);
     add_u64(e, "rx", cs.c.rx);
     add_u64(e, "rx_bytes", cs.c.rx_bytes);
     add_u64(e, "tx", cs.c.tx);
@@ -74,37 +89,25 @@ int cmd_classes(const char*, const char*, rte_tel_data* d) {
     add_u64(e, "drops", cs.drops_total());
     for (size_t r = kFirstClassDrop; r < kDropReasonCount; ++r)
       add_u64(e, "drops_" + std::string(kDropReasonNames[r]), cs.c.drops[r]);
-    rte_tel_data_add_dict_container(d, k.name.c_str(), e, 0);
   }
   return 0;
 }
 
-int cmd_latency(const char*, const char* params, rte_tel_data* d) {
-  std::lock_guard<std::mutex> guard(g_profile_lock);  // also keeps teardown out while we read
-  AppContext* app = g_app.load(std::memory_order_acquire);
-  if (!app) return not_running(d);
-  const std::string want = params ? params : "";
-  size_t c = 0;
-  while (c < app->n_classes && app->profile.classes[c].name != want) ++c;
-  if (c == app->n_classes) {
+int render_latency(const Snapshot& s, const std::string& want, rte_tel_data* d) {
+  const auto it = std::find_if(s.classes.begin(), s.classes.end(), [&](const ClassSnapshot& c) { return c.config.name == want; });
+  if (it == s.classes.end()) {
     rte_tel_data_start_dict(d);
-    const std::string err = (want.empty() ? std::string("no class given") : "unknown class '" + want + "'") +
-                            ": give a class name, e.g. /edfpipe/latency," + app->profile.classes[0].name;
+    std::string err = want.empty() ? std::string("no class given") : "unknown class '" + want + "'";
+    err += ": give a class name";
+    if (!s.classes.empty()) err += ", e.g. /edfpipe/latency," + s.classes[0].config.name;
     rte_tel_data_add_dict_string(d, "error", err.c_str());
     return 0;
   }
-  Histogram h;
-  for (const LcoreContext* lc : app->lcores) lc->stats->latency[c].merge_into(h);
+  const Histogram& h = it->latency;
+  const LatencySummary l = summarize(h);
   rte_tel_data_start_dict(d);
   rte_tel_data_add_dict_string(d, "class", want.c_str());
-  add_u64(d, "count", h.count());
-  add_u64(d, "min_ns", h.min_ns());
-  add_u64(d, "mean_ns", h.count() ? h.sum_ns() / h.count() : 0);
-  add_u64(d, "p50_ns", h.percentile(0.50));
-  add_u64(d, "p90_ns", h.percentile(0.90));
-  add_u64(d, "p99_ns", h.percentile(0.99));
-  add_u64(d, "p999_ns", h.percentile(0.999));
-  add_u64(d, "max_ns", h.max_ns());
+  for (const LatencyFigure& f : kLatencyFigures) add_u64(d, std::string(f.name) + (f.in_ns ? "_ns" : ""), l.*f.value);
   // Non-empty buckets as two parallel arrays (upper edge, count). DPDK caps an array at 512
   // entries: if more buckets are in use, neighbours are merged until they fit.
   constexpr size_t kMaxOut = 500;
@@ -144,63 +147,45 @@ int cmd_latency(const char*, const char* params, rte_tel_data* d) {
   return 0;
 }
 
-int cmd_queues(const char*, const char*, rte_tel_data* d) {
-  std::lock_guard<std::mutex> guard(g_profile_lock);  // also keeps teardown out while we read
-  AppContext* app = g_app.load(std::memory_order_acquire);
-  if (!app) return not_running(d);
+int render_queues(const Snapshot& s, rte_tel_data* d) {
   rte_tel_data_start_dict(d);
-  auto add_ring = [&](const rte_ring* r, uint64_t hwm) {
-    rte_tel_data* e = rte_tel_data_alloc();
-    if (!e) return;
-    rte_tel_data_start_dict(e);
-    add_u64(e, "count", rte_ring_count(r));
-    add_u64(e, "capacity", rte_ring_get_capacity(r));
-    add_u64(e, "high_water", hwm);
-    rte_tel_data_add_dict_container(d, r->name, e, 0);
-  };
-  auto hwm_of = [&](auto pick) {
-    uint64_t m = 0;
-    for (const LcoreContext* lc : app->lcores) m = std::max(m, counter_read(pick(*lc->stats)));
-    return m;
-  };
-  for (size_t c = 0; c < app->n_queues; ++c) {
-    add_ring(app->edf_ring[c], hwm_of([c](const LcoreStats& st) -> const uint64_t& { return st.edf_ring_hwm[c]; }));
-    for (uint16_t p : app->ports)
-      if (const rte_ring* r = app->tx_ring[p][c])
-        add_ring(r, hwm_of([p, c](const LcoreStats& st) -> const uint64_t& { return st.tx_ring_hwm[p][c]; }));
+  for (const RingSnapshot& r : s.rings) {
+    rte_tel_data* e = add_dict(d, r.name);
+    if (!e) return -ENOMEM;
+    add_u64(e, "count", r.count);
+    add_u64(e, "capacity", r.capacity);
+    add_u64(e, "high_water", r.high_water);
   }
   return 0;
 }
 
-int cmd_lcores(const char*, const char*, rte_tel_data* d) {
-  std::lock_guard<std::mutex> guard(g_profile_lock);  // also keeps teardown out while we read
-  AppContext* app = g_app.load(std::memory_order_acquire);
-  if (!app) return not_running(d);
+int render_lcores(const Snapshot& s, rte_tel_data* d) {
   rte_tel_data_start_dict(d);
-  for (const LcoreContext* lc : app->lcores) {
-    rte_tel_data* e = rte_tel_data_alloc();
+  for (const LcoreSnapshot& l : s.lcores) {
+    rte_tel_data* e = add_dict(d, std::to_string(l.lcore));
     if (!e) return -ENOMEM;
-    const LcoreStats& st = *lc->stats;
-    const uint64_t busy = counter_read(st.busy_cycles), total = counter_read(st.total_cycles);
-    const uint64_t work = counter_read(st.work);
-    const std::string roles = roles_of(*lc);
-    rte_tel_data_start_dict(e);
-    rte_tel_data_add_dict_string(e, "roles", roles.c_str());
-    add_u64(e, "socket", rte_lcore_to_socket_id(lc->lcore_id));
-    add_u64(e, "loops", counter_read(st.loops));
-    add_u64(e, "busy_cycles", busy);
-    add_u64(e, "total_cycles", total);
-    add_u64(e, "busy_permille", total ? static_cast<uint64_t>(1000.0 * static_cast<double>(busy) / static_cast<double>(total)) : 0);
-    add_u64(e, "packets", work);
-    add_u64(e, "busy_cycles_per_packet", work ? busy / work : 0);
-    add_u64(e, "stalls", lc->stalls.count());
-    // Divide first: cycles * 10^6 would wrap after about 100 minutes of stalls in all.
-    const uint64_t tsc_per_us = std::max<uint64_t>(app->tsc_hz / 1000000, 1);
-    add_u64(e, "stall_max_us", lc->stalls.longest() / tsc_per_us);
-    add_u64(e, "stall_total_us", lc->stalls.total() / tsc_per_us);
-    rte_tel_data_add_dict_container(d, std::to_string(lc->lcore_id).c_str(), e, 0);
+    rte_tel_data_add_dict_string(e, "roles", l.roles.c_str());
+    add_u64(e, "socket", l.socket);
+    add_u64(e, "loops", l.loops);
+    add_u64(e, "busy_cycles", l.busy_cycles);
+    add_u64(e, "total_cycles", l.total_cycles);
+    add_u64(e, "busy_permille", static_cast<uint64_t>(1000.0 * l.busy_share()));
+    add_u64(e, "packets", l.packets);
+    add_u64(e, "busy_cycles_per_packet", l.busy_cycles_per_packet());
+    add_u64(e, "stalls", l.stalls);
+    add_u64(e, "stall_max_us", l.stall_max_us);
+    add_u64(e, "stall_total_us", l.stall_total_us);
   }
   return 0;
+}
+
+int cmd_stats(const char*, const char*, rte_tel_data* d) { return with_snapshot(d, render_stats); }
+int cmd_classes(const char*, const char*, rte_tel_data* d) { return with_snapshot(d, render_classes); }
+int cmd_queues(const char*, const char*, rte_tel_data* d) { return with_snapshot(d, render_queues); }
+int cmd_lcores(const char*, const char*, rte_tel_data* d) { return with_snapshot(d, render_lcores); }
+int cmd_latency(const char*, const char* params, rte_tel_data* d) {
+  const std::string want = params ? params : "";
+  return with_snapshot(d, [&](const Snapshot& s, rte_tel_data* out) { return render_latency(s, want, out); });
 }
 
 // DPDK telemetry drops what does not fit without a word: a string longer than
@@ -241,13 +226,10 @@ int config_error(rte_tel_data* d, const std::string& why) {
   return 0;
 }
 
-int cmd_config(const char*, const char*, rte_tel_data* d) {
-  std::lock_guard<std::mutex> guard(g_profile_lock);  // also keeps teardown out while we read
-  AppContext* app = g_app.load(std::memory_order_acquire);
-  if (!app) return not_running(d);
+int render_config(const AppContext& app, rte_tel_data* d) {
   // The profile as --dump-profile writes it, read back by the INI reader: one source of truth.
   IniDocument doc;
-  if (!parse_ini(profile_to_ini(app->profile), "running profile", doc).empty())
+  if (!parse_ini(profile_to_ini(app.profile), "running profile", doc).empty())
     return config_error(d, "cannot read back the running profile");
 
   // Plan: one dict per INI section (spaces in its name become '_': telemetry names allow letters,
@@ -312,6 +294,8 @@ int cmd_config(const char*, const char*, rte_tel_data* d) {
   }
   return 0;
 }
+
+int cmd_config(const char*, const char*, rte_tel_data* d) { return with_app(d, render_config); }
 
 }  // namespace
 

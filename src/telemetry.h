@@ -1,9 +1,10 @@
 // telemetry.h: edfpipe's DPDK telemetry commands (/edfpipe/...), read with dpdk-telemetry.py or
 // any client of /var/run/dpdk/<prefix>/dpdk_telemetry.v2. docs/telemetry.md lists every field.
 //
-// Callbacks run on DPDK's telemetry thread. They only read: per-lcore counters with relaxed
-// loads (single-writer, never torn, edf/counter.h), ring counts, and the profile, which the main
-// lcore changes only under telemetry_lock() (the shell's `set` commands). Every command runs under
+// Callbacks run on DPDK's telemetry thread. They only read: each command that shows counters
+// renders one take_snapshot() (stats.h: per-lcore counters with relaxed loads, ring counts), and
+// /edfpipe/config the profile, which the main lcore changes only under telemetry_lock() (the
+// shell's `set` commands); a snapshot reads the profile too. Every command runs under
 // that lock, so telemetry_detach() (which takes it) waits for a command in progress before
 // teardown. No lock touches the data path. Control path only.
 #pragma once

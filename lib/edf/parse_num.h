@@ -1,11 +1,15 @@
-// parse_num.h: strict number parsing for the profile and the command line.
+// parse_num.h: strict number parsing for the profile and the command lines (edfpipe's, edfgen's).
 //
 // Whole string or nothing: no sign unless the type is signed, no leading or trailing spaces or
 // junk, no overflow, and the value must lie in [lo, hi]. Accepts 0x-prefixed hex when asked.
 // Returns an error text ("not a number", "out of range 1..256") for the caller to place.
+// parse_real() is the same for a decimal real number ("0.5", "2e6"): no sign unless lo < 0, and
+// no "inf", "nan" or hex.
 #pragma once
 
 #include <charconv>
+#include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,6 +38,24 @@ template <typename T>
   if (v < static_cast<Wide>(lo) || v > static_cast<Wide>(hi))
     return "out of range " + std::to_string(lo) + ".." + std::to_string(hi);
   out = static_cast<T>(v);
+  return std::nullopt;
+}
+
+template <std::floating_point T>
+[[nodiscard]] std::optional<std::string> parse_real(std::string_view s, T lo, T hi, T& out) {
+  const auto text = [](T x) {
+    char buf[32];
+    return std::string(buf, std::to_chars(buf, buf + sizeof buf, x).ptr);
+  };
+  const std::string range = "out of range " + text(lo) + ".." + text(hi);
+  if (s.empty()) return "empty value, expected a number";
+  if (s.front() == '-' && !(lo < 0)) return "not a number >= 0";
+  T v = 0;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v, std::chars_format::general);
+  if (ec == std::errc::result_out_of_range) return range;
+  if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) return "not a number";
+  if (v < lo || v > hi) return range;
+  out = v;
   return std::nullopt;
 }
 

@@ -79,6 +79,9 @@ inline constexpr size_t kMaxClassNameLen = 16;
 // Longest list value (udp_dst_ports, dscp, udp_port_map, rx) as profile_to_ini() writes it: with
 // its key it stays under the INI reader's line limit (kMaxIniLineBytes, 4096).
 inline constexpr size_t kMaxListChars = 4000;
+// Packets in one burst at most: the pipeline's `burst` (rx_burst, ring dequeue, tx_burst) and
+// edfgen's --burst; edfpipe's per-burst staging arrays have this size.
+inline constexpr size_t kMaxBurst = 256;
 
 struct LcoreRoles {
   std::vector<int32_t> rx{kAutoLcore};  // RX lcores; inputs are dealt to them round robin

@@ -302,3 +302,61 @@ def test_eal_messages_stay_on_stderr(edfpipe_bin, tmp_path):
     res = ep.run(["net_null0"], ["--duration", "1"])
     assert res.rc == 0, res.describe()
     assert "EAL:" not in res.stdout and "EAL:" in res.stderr, res.describe()
+
+
+def test_final_report_lost_to_a_full_device_is_an_error(edfpipe_bin, tmp_path):
+    prefix = edfit.unique_prefix()
+    stats = str(tmp_path / "stats.json")
+    try:
+        with open("/dev/full", "wb") as full:
+            p = subprocess.run(_cmd(edfpipe_bin, prefix, ["--duration", "1"], stats), stdout=full,
+                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, timeout=30)
+    finally:
+        edfit.cleanup_prefix(prefix)
+    err = p.stderr.decode(errors="replace")
+    assert p.returncode == 1, err[-2000:]
+    assert "cannot write the final report to stdout: No space left on device" in err, err[-2000:]
+    edfit.check_accounting(_load(stats), "/dev/full")
+
+
+def test_vdev_that_fails_to_probe_is_refused(edfpipe_bin, tmp_path):
+    # EAL logs the failed probe and starts anyway, with net_null0 renumbered as port 0.
+    prefix = edfit.unique_prefix()
+    cmd = [edfpipe_bin, "--no-huge", "-m", "512", "--no-pci", "-l", "0-1", "--file-prefix", prefix,
+           "--vdev", f"net_pcap0,rx_pcap={tmp_path}/no-such.pcap", "--vdev", "net_null0", "--", "--duration", "1"]
+    try:
+        p = subprocess.run(cmd, capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+    finally:
+        edfit.cleanup_prefix(prefix)
+    err = p.stderr.decode(errors="replace")
+    assert p.returncode == 1, err[-2000:]
+    assert "--vdev net_pcap0: the device was not created" in err, err[-2000:]
+    assert "accounting:" not in p.stdout.decode(errors="replace")
+
+
+def test_stats_json_empty_name_is_refused(edfpipe_bin):
+    res = edfit.run_cli(edfpipe_bin, ["--duration", "1", "--stats-json", ""])
+    assert res.rc == 1, res.describe()
+    assert "--stats-json: empty file name" in res.stderr, res.describe()
+    assert not res.extra["started_eal"]
+
+
+def test_save_config_to_stdout_pipe_names_a_fifo(edfpipe_bin, tmp_path):
+    prefix = edfit.unique_prefix()
+    cmd = [edfpipe_bin, "--no-huge", "-m", "512", "--no-pci", "-l", "0-1", "--file-prefix", prefix,
+           "--vdev", "net_null0", "--", "-i"]
+    try:
+        p = subprocess.run(cmd, input=b"save config /dev/stdout\n", capture_output=True, timeout=30)
+    finally:
+        edfit.cleanup_prefix(prefix)
+    out = p.stdout.decode(errors="replace")
+    assert p.returncode == 0, out[-2000:]
+    assert "cannot write /dev/stdout: a symbolic link to something that is not a regular file (a FIFO)" in out, out[-3000:]
+
+
+def test_profile_from_proc_says_why(edfpipe_bin):
+    if not os.access("/proc/kallsyms", os.R_OK):
+        pytest.fail("/proc/kallsyms is not readable here; the test needs a /proc file over 1 MiB", pytrace=False)
+    res = edfit.run_cli(edfpipe_bin, ["-f", "/proc/kallsyms", "--check-profile"])
+    assert res.rc == 1, res.describe()
+    assert "its size was not known in advance" in res.stderr, res.describe()

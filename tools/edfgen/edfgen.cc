@@ -43,33 +43,49 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <charconv>
 #include <cmath>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
+#include "edf/classifier.h"
+#include "edf/eal_args.h"
 #include "edf/histogram.h"
+#include "edf/json_writer.h"
+#include "edf/latency_summary.h"
+#include "edf/parse_num.h"
+#include "edf/profile.h"
 #include "edf/stall_log.h"
+#include "edf/tsc_scale.h"
 
 namespace {
 
 using edf::Histogram;
+using edf::kMaxBurst;    // the same limits as edfpipe's
+using edf::kMaxClasses;
 
 constexpr uint16_t kMagic = 0xEDF6;
-constexpr size_t kMaxClasses = 8;
-constexpr size_t kMaxBurst = 64;
 constexpr size_t kMaxSamples = 4096;
 constexpr uint32_t kHdrBytes = 14 + 20 + 8;  // Ethernet + IPv4 + UDP
 constexpr uint32_t kMinFrame = kHdrBytes + 20;
 constexpr uint32_t kMaxFrame = 1514;
 constexpr uint64_t kDupWindow = 1u << 16;
 constexpr size_t kMissRecords = 1024;  // per class, so that a report can attribute each miss
+// Bounds of the options: far beyond what one lcore sends, and small enough that no conversion to
+// TSC cycles wraps.
+constexpr double kMaxPps = 1e9;
+constexpr double kMaxBps = 1e12;
+constexpr double kMaxPeriodMs = 3600e3;
+constexpr uint64_t kMaxMs = 3600000;
+constexpr uint64_t kMaxUs = 3600000000;
 
 // The payload's first 20 bytes. Packed: it sits at offset 42 of the frame.
 struct __attribute__((packed)) GenHeader {
@@ -92,7 +108,7 @@ struct FlowConfig {
   bool imix = false;      // 7:4:1 of 64, 594, 1514 bytes
   Arrival arrival = Arrival::kConstant;
   double on_ms = 0, off_ms = 0;
-  uint64_t budget_us = 0;
+  uint32_t budget_us = 0;  // 0 until given or taken from edfpipe's built-in profile
 };
 
 struct Options {
@@ -154,26 +170,46 @@ struct Gen {
 volatile std::sig_atomic_t g_signal = 0;
 void on_signal(int sig) { g_signal = sig; }
 
+// The lib's strict parsers (edf/parse_num.h): the whole value, in [lo, hi], or why not.
 template <typename T>
-bool parse_num(const std::string& s, T& out) {
-  const char* b = s.data();
-  const char* e = b + s.size();
-  auto [p, ec] = std::from_chars(b, e, out);
-  return ec == std::errc() && p == e;
+std::optional<std::string> parse_num(const std::string& s, T lo, T hi, T& out) {
+  if constexpr (std::is_floating_point_v<T>)
+    return edf::parse_real<T>(s, lo, hi, out);
+  else
+    return edf::parse_uint<T>(s, lo, hi, out);
 }
 
-bool parse_double(const std::string& s, double& out) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  out = std::strtod(s.c_str(), &end);
-  return end == s.c_str() + s.size() && std::isfinite(out) && out >= 0;
+// Flows without budget_us= take the budget of the class edfpipe's built-in profile puts their
+// packets in (edfgen sends DSCP 0), so that a deadline miss means the same on both sides.
+void take_builtin_budgets(std::vector<FlowConfig>& flows) {
+  const edf::Profile builtin = edf::default_profile();
+  auto classifier = std::make_unique<edf::Classifier>(static_cast<uint8_t>(builtin.default_class()));
+  for (size_t c = 0; c < builtin.classes.size(); ++c) {
+    for (const edf::PortRange& r : builtin.classes[c].udp_dst_ports) classifier->add_port_range(r.first, r.last, static_cast<uint8_t>(c));
+    for (uint8_t d : builtin.classes[c].dscp) classifier->add_dscp(d, static_cast<uint8_t>(c));
+  }
+  for (FlowConfig& f : flows) {
+    edf::ParsedUdp pkt{};
+    pkt.dst_port = f.dst_port;
+    if (f.budget_us == 0) f.budget_us = builtin.classes[classifier->classify(pkt)].budget_us;
+  }
 }
 
-uint64_t default_budget_us(uint16_t port) {
-  if (port == 8080 || port == 8081) return 1000;
-  if (port == 8082 || port == 8083) return 10000;
-  if (port == 8084 || port == 8085) return 100000;
-  return 1000000;
+// "high 8080-8081 1000 us, ..., best_effort other ports 1000000 us", for --help.
+std::string builtin_budgets_text() {
+  const edf::Profile builtin = edf::default_profile();
+  std::string t;
+  for (const edf::ClassConfig& k : builtin.classes) {
+    if (!t.empty()) t += ", ";
+    t += k.name;
+    for (const edf::PortRange& r : k.udp_dst_ports) {
+      t.append(" ").append(std::to_string(r.first));
+      if (r.last != r.first) t.append("-").append(std::to_string(r.last));
+    }
+    if (k.is_default) t.append(" other ports");
+    t.append(" ").append(std::to_string(k.budget_us)).append(" us");
+  }
+  return t;
 }
 
 // NAME:key=value,... e.g. high:port=8080,pps=640,size=64-1400,arrival=poisson
@@ -192,23 +228,23 @@ std::string parse_flow(const std::string& spec, FlowConfig& f) {
     const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
     const std::string bad = "--flow " + spec + ": " + k + "=" + v + ": ";
     if (k == "port") {
-      if (!parse_num(v, f.dst_port) || f.dst_port == 0) return bad + "expected a UDP port 1-65535";
+      if (auto e = parse_num<uint16_t>(v, 1, 65535, f.dst_port)) return bad + *e + " (a UDP port)";
       have_port = true;
     } else if (k == "pps") {
-      if (!parse_double(v, f.pps)) return bad + "expected packets per second >= 0";
+      if (auto e = parse_num(v, 0.0, kMaxPps, f.pps)) return bad + *e + " (packets per second)";
     } else if (k == "bps") {
-      if (!parse_double(v, f.bps)) return bad + "expected bits per second >= 0";
+      if (auto e = parse_num(v, 0.0, kMaxBps, f.bps)) return bad + *e + " (bits per second)";
     } else if (k == "size") {
       if (v == "imix") {
         f.imix = true;
       } else {
         const size_t dash = v.find('-');
-        const bool ok = dash == std::string::npos
-                            ? parse_num(v, f.size_min) && (f.size_max = f.size_min, true)
-                            : parse_num(v.substr(0, dash), f.size_min) && parse_num(v.substr(dash + 1), f.size_max);
-        if (!ok || f.size_min < kMinFrame || f.size_max > kMaxFrame || f.size_min > f.size_max)
-          return bad + "expected N, MIN-MAX or imix, frame bytes " + std::to_string(kMinFrame) + "-" +
-                 std::to_string(kMaxFrame);
+        const std::string lo = v.substr(0, dash), hi = dash == std::string::npos ? lo : v.substr(dash + 1);
+        auto e = parse_num(lo, kMinFrame, kMaxFrame, f.size_min);
+        if (!e) e = parse_num(hi, f.size_min, kMaxFrame, f.size_max);
+        if (e)
+          return bad + *e + " (N, MIN-MAX or imix, frame bytes " + std::to_string(kMinFrame) + "-" +
+                 std::to_string(kMaxFrame) + ")";
       }
     } else if (k == "arrival") {
       if (v == "const" || v == "constant") {
@@ -218,15 +254,18 @@ std::string parse_flow(const std::string& spec, FlowConfig& f) {
       } else if (v.rfind("onoff:", 0) == 0) {
         const std::string t = v.substr(6);
         const size_t slash = t.find('/');
-        if (slash == std::string::npos || !parse_double(t.substr(0, slash), f.on_ms) ||
-            !parse_double(t.substr(slash + 1), f.off_ms) || f.on_ms <= 0)
-          return bad + "expected onoff:ON_MS/OFF_MS";
+        if (slash == std::string::npos) return bad + "expected onoff:ON_MS/OFF_MS";
+        auto e = parse_num(t.substr(0, slash), 0.0, kMaxPeriodMs, f.on_ms);
+        if (!e && f.on_ms == 0) e = "the on-period must be > 0";
+        if (!e) e = parse_num(t.substr(slash + 1), 0.0, kMaxPeriodMs, f.off_ms);
+        if (e) return bad + *e + " (onoff:ON_MS/OFF_MS)";
         f.arrival = Arrival::kOnOff;
       } else {
         return bad + "expected const, poisson or onoff:ON_MS/OFF_MS";
       }
     } else if (k == "budget_us") {
-      if (!parse_num(v, f.budget_us) || f.budget_us == 0) return bad + "expected microseconds > 0";
+      if (auto e = parse_num<uint32_t>(v, 1, std::numeric_limits<uint32_t>::max(), f.budget_us))
+        return bad + *e + " (microseconds)";
     } else {
       return bad + "unknown key (port, pps, bps, size, arrival, budget_us)";
     }
@@ -235,7 +274,6 @@ std::string parse_flow(const std::string& spec, FlowConfig& f) {
   if (f.pps > 0 && f.bps > 0) return "--flow " + spec + ": give pps or bps, not both";
   const double mean = f.imix ? (7.0 * 64 + 4.0 * 594 + 1514.0) / 12.0 : (f.size_min + f.size_max) / 2.0;
   if (f.bps > 0) f.pps = f.bps / (8.0 * mean);
-  if (f.budget_us == 0) f.budget_us = default_budget_us(f.dst_port);
   return {};
 }
 
@@ -243,11 +281,11 @@ void usage() {
   std::printf(
       "Usage: edfgen [EAL options] -- --flow NAME:port=P,pps=R[,size=S][,arrival=A][,budget_us=B] ... [options]\n"
       "Sends per-class UDP flows on one port and measures what comes back on it.\n"
-      "  --flow SPEC        repeatable (at most 8): port= UDP destination port; pps= or bps= (bit/s of frame\n"
+      "  --flow SPEC        repeatable (at most %zu): port= UDP destination port; pps= or bps= (bit/s of frame\n"
       "                     bytes); size= N | MIN-MAX (uniform) | imix (7:4:1 of 64/594/1514), frame bytes\n"
       "                     without CRC, %u-%u; arrival= const | poisson | onoff:ON_MS/OFF_MS (pps is the rate\n"
-      "                     during on-periods); budget_us= deadline (default by port: 8080 1 ms, 8082 10 ms,\n"
-      "                     8084 100 ms, others 1 s)\n"
+      "                     during on-periods); budget_us= deadline (default: the budget of the port's class\n"
+      "                     in edfpipe's built-in profile: %s)\n"
       "  --duration S       sending time, seconds (10)\n"
       "  --drain-ms MS      after sending, receive at most this long (3000)\n"
       "  --drain-idle-ms MS ...or until nothing arrived for this long (300)\n"
@@ -257,13 +295,13 @@ void usage() {
       "  --max-lag-us US    a flow further behind its schedule skips the backlog, counted unsent (2000)\n"
       "  --stall-us US      a gap this long between the worker's steps is a generator stall (200)\n"
       "  --port N           DPDK port id (0)\n"
-      "  --burst N          max packets per tx/rx burst, 1-64 (32)\n"
+      "  --burst N          max packets per tx/rx burst, 1-%zu (32)\n"
       "  --mbufs N          mempool size (16383)\n"
       "  --seed N           random seed for sizes and Poisson gaps (1)\n"
       "  --json FILE        write the report as JSON (written to FILE.tmp, then renamed)\n"
       "  --linger           after the report, wait for SIGINT/SIGTERM before closing the port\n"
       "  --quiet            no live line per second\n",
-      kMinFrame, kMaxFrame);
+      kMaxClasses, kMinFrame, kMaxFrame, builtin_budgets_text().c_str(), kMaxBurst);
 }
 
 std::string parse_args(int argc, char** argv, Options& o) {
@@ -279,10 +317,10 @@ std::string parse_args(int argc, char** argv, Options& o) {
       {nullptr, 0, nullptr, 0}};
   optind = 1;
   opterr = 0;
-  int c;
-  while ((c = getopt_long(argc, argv, ":h", kLong, nullptr)) != -1) {
+  int c, at = -1;
+  while ((c = getopt_long(argc, argv, ":h", kLong, &at)) != -1) {
     const std::string v = optarg ? optarg : "";
-    const std::string bad = std::string(argv[optind - 1]) + " " + v + ": ";
+    std::optional<std::string> why;  // a refused value
     switch (c) {
       case 'F': {
         FlowConfig f;
@@ -291,21 +329,19 @@ std::string parse_args(int argc, char** argv, Options& o) {
         break;
       }
       case 'd':
-        if (!parse_double(v, o.duration_s) || o.duration_s <= 0 || o.duration_s > 3600)
-          return bad + "expected seconds in (0, 3600]";
+        why = parse_num(v, 0.0, 3600.0, o.duration_s);
+        if (!why && o.duration_s == 0) why = "expected seconds > 0";
         break;
-      case 'D': if (!parse_num(v, o.drain_ms)) return bad + "expected ms"; break;
-      case 'I': if (!parse_num(v, o.drain_idle_ms)) return bad + "expected ms"; break;
-      case 'W': if (!parse_num(v, o.link_wait_s)) return bad + "expected seconds"; break;
-      case 'S': if (!parse_num(v, o.start_delay_ms)) return bad + "expected ms"; break;
-      case 'L': if (!parse_num(v, o.max_lag_us) || o.max_lag_us == 0) return bad + "expected us > 0"; break;
-      case 'G': if (!parse_num(v, o.stall_us) || o.stall_us == 0) return bad + "expected us > 0"; break;
-      case 'P': if (!parse_num(v, o.port)) return bad + "expected a port id"; break;
-      case 'b':
-        if (!parse_num(v, o.burst) || o.burst == 0 || o.burst > kMaxBurst) return bad + "expected 1-64";
-        break;
-      case 'm': if (!parse_num(v, o.mbufs) || o.mbufs < 1023) return bad + "expected >= 1023"; break;
-      case 's': if (!parse_num(v, o.seed)) return bad + "expected a whole number"; break;
+      case 'D': why = parse_num<uint64_t>(v, 0, kMaxMs, o.drain_ms); break;
+      case 'I': why = parse_num<uint64_t>(v, 0, kMaxMs, o.drain_idle_ms); break;
+      case 'W': why = parse_num<uint64_t>(v, 0, 3600, o.link_wait_s); break;
+      case 'S': why = parse_num<uint64_t>(v, 0, kMaxMs, o.start_delay_ms); break;
+      case 'L': why = parse_num<uint64_t>(v, 1, kMaxUs, o.max_lag_us); break;
+      case 'G': why = parse_num<uint64_t>(v, 1, kMaxUs, o.stall_us); break;
+      case 'P': why = parse_num<uint16_t>(v, 0, RTE_MAX_ETHPORTS - 1, o.port); break;
+      case 'b': why = parse_num<uint32_t>(v, 1, uint32_t{kMaxBurst}, o.burst); break;
+      case 'm': why = parse_num<uint32_t>(v, 1023, std::numeric_limits<uint32_t>::max(), o.mbufs); break;
+      case 's': why = parse_num<uint64_t>(v, 0, std::numeric_limits<uint64_t>::max(), o.seed); break;
       case 'j': o.json = v; break;
       case 'l': o.linger = true; break;
       case 'q': o.quiet = true; break;
@@ -313,10 +349,12 @@ std::string parse_args(int argc, char** argv, Options& o) {
       case ':': return std::string("option ") + argv[optind - 1] + " needs a value";
       default: return std::string("unknown option ") + argv[optind - 1] + " (see --help)";
     }
+    if (why) return "--" + std::string(kLong[at].name) + " " + v + ": " + *why;
   }
   if (optind < argc) return std::string("unexpected argument '") + argv[optind] + "'";
   if (o.flows.empty()) return "no --flow given (see --help)";
-  if (o.flows.size() > kMaxClasses) return "at most 8 --flow";
+  if (o.flows.size() > kMaxClasses) return "at most " + std::to_string(kMaxClasses) + " --flow";
+  take_builtin_budgets(o.flows);
   return {};
 }
 
@@ -448,7 +486,7 @@ int worker(void* arg) {
   std::vector<std::uniform_int_distribution<uint32_t>> sizes;
   const uint64_t t0 = rte_rdtsc();
   g.start_tsc = t0;
-  g.stall_tsc = o.stall_us * g.tsc_hz / 1000000;
+  g.stall_tsc = edf::mul_div(o.stall_us, g.tsc_hz, 1000000);
   g.last_check_tsc = t0;
   for (size_t c = 0; c < nc; ++c) {
     const FlowConfig& f = o.flows[c];
@@ -582,13 +620,6 @@ int worker(void* arg) {
 
 // ------------------------------------------------------------------ report
 
-struct Quantiles {
-  uint64_t p50, p90, p99, p999, max;
-};
-Quantiles quantiles(const Histogram& h) {
-  return {h.percentile(0.5), h.percentile(0.9), h.percentile(0.99), h.percentile(0.999), h.max_ns()};
-}
-
 void print_live(const Gen& g, const Sample& s) {
   std::printf("edfgen %6.1fs", s.t_s);
   for (size_t c = 0; c < g.cls.size(); ++c)
@@ -606,16 +637,16 @@ void print_table(const Gen& g) {
               "max_us");
   for (size_t c = 0; c < g.cls.size(); ++c) {
     const ClassStats& s = *g.cls[c];
-    const Quantiles q = quantiles(s.latency);
+    const edf::LatencySummary q = edf::summarize(s.latency);
     const uint64_t lost = s.sent > s.received ? s.sent - s.received : 0;
     std::printf("%-12s %10.0f %10.0f %10llu %10llu %10llu %8llu %6llu %6llu %8llu %9.1f %9.1f %9.1f %9.1f %9.1f\n",
                 g.opt.flows[c].name.c_str(), g.opt.flows[c].pps, g.send_s > 0 ? static_cast<double>(s.sent) / g.send_s : 0,
                 static_cast<unsigned long long>(s.sent), static_cast<unsigned long long>(s.received),
                 static_cast<unsigned long long>(lost), static_cast<unsigned long long>(s.unsent + s.refused),
                 static_cast<unsigned long long>(s.reordered), static_cast<unsigned long long>(s.duplicates),
-                static_cast<unsigned long long>(s.misses), static_cast<double>(q.p50) / 1e3,
-                static_cast<double>(q.p90) / 1e3, static_cast<double>(q.p99) / 1e3, static_cast<double>(q.p999) / 1e3,
-                static_cast<double>(q.max) / 1e3);
+                static_cast<unsigned long long>(s.misses), static_cast<double>(q.p50_ns) / 1e3,
+                static_cast<double>(q.p90_ns) / 1e3, static_cast<double>(q.p99_ns) / 1e3,
+                static_cast<double>(q.p999_ns) / 1e3, static_cast<double>(q.max_ns) / 1e3);
   }
   if (g.foreign) std::printf("foreign frames received (no edfgen header): %llu\n", static_cast<unsigned long long>(g.foreign));
   const double us_per_tsc = 1e6 / static_cast<double>(g.tsc_hz);
@@ -629,82 +660,67 @@ void print_table(const Gen& g) {
   std::fflush(stdout);
 }
 
-std::string json_escape(const std::string& s) {
-  std::string o;
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') o += '\\';
-    o += ch;
-  }
-  return o;
-}
-
-bool write_json(const Gen& g, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  FILE* f = std::fopen(tmp.c_str(), "w");
-  if (!f) return false;
-  const auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
-  std::fprintf(f, "{\n  \"tool\": \"edfgen\",\n  \"tsc_hz\": %llu,\n  \"duration_s\": %.6f,\n  \"send_s\": %.6f,\n"
-               "  \"run_s\": %.6f,\n  \"foreign\": %llu,\n"
-               "  \"generator_stalls\": {\"threshold_us\": %llu, \"count\": %llu, \"max_us\": %.1f, \"total_us\": %.1f},\n"
-               "  \"classes\": [\n",
-               u(g.tsc_hz), g.opt.duration_s, g.send_s, g.run_s, u(g.foreign), u(g.opt.stall_us), u(g.stalls.count()),
-               static_cast<double>(g.stalls.longest()) * 1e6 / static_cast<double>(g.tsc_hz),
-               static_cast<double>(g.stalls.total()) * 1e6 / static_cast<double>(g.tsc_hz));
+// The report as JSON (tools/loadrun reads it; docs/load-runs.md), written to path.tmp, then renamed.
+std::string report_json(const Gen& g) {
+  using Layout = edf::JsonWriter::Layout;
+  const double us_per_tsc = 1e6 / static_cast<double>(g.tsc_hz);
+  const auto per_s = [&](uint64_t n) { return g.send_s > 0 ? static_cast<double>(n) / g.send_s : 0.0; };
+  const auto pair = [](edf::JsonWriter& w, uint64_t a, uint64_t b) { w.begin_array().value(a).value(b).end_array(); };
+  edf::JsonWriter w;
+  w.begin_object(Layout::kBlock).member("tool", "edfgen").member("tsc_hz", g.tsc_hz);
+  w.key("duration_s").fixed(g.opt.duration_s, 6).key("send_s").fixed(g.send_s, 6).key("run_s").fixed(g.run_s, 6);
+  w.member("foreign", g.foreign).key("generator_stalls").begin_object();
+  w.member("threshold_us", g.opt.stall_us).member("count", g.stalls.count());
+  w.key("max_us").fixed(static_cast<double>(g.stalls.longest()) * us_per_tsc, 1);
+  w.key("total_us").fixed(static_cast<double>(g.stalls.total()) * us_per_tsc, 1).end_object();
+  w.key("classes").begin_array(Layout::kBlock);
   for (size_t c = 0; c < g.cls.size(); ++c) {
     const ClassStats& s = *g.cls[c];
     const FlowConfig& fl = g.opt.flows[c];
-    const Quantiles q = quantiles(s.latency);
-    const uint64_t lost = s.sent > s.received ? s.sent - s.received : 0;
     const char* arr = fl.arrival == Arrival::kPoisson ? "poisson" : fl.arrival == Arrival::kOnOff ? "onoff" : "const";
-    std::fprintf(f,
-                 "    {\"name\": \"%s\", \"index\": %zu, \"dst_port\": %u, \"budget_us\": %llu, \"arrival\": \"%s\",\n"
-                 "     \"size_min\": %u, \"size_max\": %u, \"imix\": %s,\n"
-                 "     \"requested_pps\": %.3f, \"generated_pps\": %.3f, \"sent_pps\": %.3f, \"received_pps\": %.3f,\n"
-                 "     \"generated\": %llu, \"unsent\": %llu, \"refused\": %llu, \"sent\": %llu, \"sent_bytes\": %llu, \"received\": %llu,\n"
-                 "     \"received_bytes\": %llu, \"lost\": %llu, \"reordered\": %llu, \"duplicates\": %llu,\n"
-                 "     \"deadline_misses\": %llu, \"misses_gen_stall\": %llu,\n"
-                 "     \"latency_ns\": {\"count\": %llu, \"min\": %llu, \"mean\": %llu, \"p50\": %llu, \"p90\": %llu, "
-                 "\"p99\": %llu, \"p999\": %llu, \"max\": %llu},\n     \"latency_buckets\": [",
-                 json_escape(fl.name).c_str(), c, fl.dst_port, u(fl.budget_us), arr, fl.imix ? 64 : fl.size_min,
-                 fl.imix ? 1514 : fl.size_max, fl.imix ? "true" : "false", fl.pps,
-                 g.send_s > 0 ? static_cast<double>(s.generated) / g.send_s : 0,
-                 g.send_s > 0 ? static_cast<double>(s.sent) / g.send_s : 0,
-                 g.send_s > 0 ? static_cast<double>(s.received) / g.send_s : 0, u(s.generated), u(s.unsent),
-                 u(s.refused), u(s.sent), u(s.sent_bytes), u(s.received), u(s.received_bytes), u(lost), u(s.reordered),
-                 u(s.duplicates), u(s.misses), u(s.misses_gen_stall), u(s.latency.count()), u(s.latency.min_ns()),
-                 u(s.latency.count() ? s.latency.sum_ns() / s.latency.count() : 0), u(q.p50), u(q.p90), u(q.p99),
-                 u(q.p999), u(q.max));
-    bool first = true;
-    for (size_t b = 0; b < Histogram::kBuckets; ++b) {
-      const uint64_t n = s.latency.bucket_count(b);
-      if (!n) continue;
-      std::fprintf(f, "%s[%llu, %llu]", first ? "" : ", ", u(std::min(Histogram::bucket_high(b), s.latency.max_ns())), u(n));
-      first = false;
-    }
-    std::fprintf(f, "],\n     \"miss_records_tsc\": [");
-    for (size_t k = 0; k < s.miss_records.size(); ++k)
-      std::fprintf(f, "%s[%llu, %llu]", k ? ", " : "", u(s.miss_records[k].first), u(s.miss_records[k].second));
-    std::fprintf(f, "]}%s\n", c + 1 < g.cls.size() ? "," : "");
+    w.begin_object().member("name", fl.name).member("index", c).member("dst_port", fl.dst_port);
+    w.member("budget_us", fl.budget_us).member("arrival", arr);
+    w.member("size_min", fl.imix ? 64 : fl.size_min).member("size_max", fl.imix ? 1514 : fl.size_max).member("imix", fl.imix);
+    w.key("requested_pps").fixed(fl.pps, 3).key("generated_pps").fixed(per_s(s.generated), 3);
+    w.key("sent_pps").fixed(per_s(s.sent), 3).key("received_pps").fixed(per_s(s.received), 3);
+    w.member("generated", s.generated).member("unsent", s.unsent).member("refused", s.refused);
+    w.member("sent", s.sent).member("sent_bytes", s.sent_bytes);
+    w.member("received", s.received).member("received_bytes", s.received_bytes);
+    w.member("lost", s.sent > s.received ? s.sent - s.received : 0);
+    w.member("reordered", s.reordered).member("duplicates", s.duplicates);
+    w.member("deadline_misses", s.misses).member("misses_gen_stall", s.misses_gen_stall).key("latency_ns");
+    edf::write_latency_json(w, edf::summarize(s.latency));
+    w.key("latency_buckets").begin_array();  // [upper edge (at most the maximum), count] per non-empty bucket
+    for (size_t b = 0; b < Histogram::kBuckets; ++b)
+      if (const uint64_t n = s.latency.bucket_count(b)) pair(w, std::min(Histogram::bucket_high(b), s.latency.max_ns()), n);
+    w.end_array().key("miss_records_tsc").begin_array();
+    for (const auto& [tx, rx] : s.miss_records) pair(w, tx, rx);
+    w.end_array().end_object();
   }
-  std::fprintf(f, "  ],\n  \"stall_records_tsc\": [");
-  const char* sep = "";
-  g.stalls.for_each([&](uint64_t from, uint64_t to) {
-    std::fprintf(f, "%s[%llu, %llu]", sep, u(from), u(to));
-    sep = ", ";
-  });
-  std::fprintf(f, "],\n  \"samples\": [\n");
+  w.end_array().key("stall_records_tsc").begin_array();
+  g.stalls.for_each([&](uint64_t from, uint64_t to) { pair(w, from, to); });
+  w.end_array().key("samples").begin_array(Layout::kBlock);
   const size_t ns = g.n_samples.load(std::memory_order_acquire);
   for (size_t i = 0; i < ns; ++i) {
-    const Sample& s = g.samples[i];
-    std::fprintf(f, "    {\"t_s\": %.3f, \"classes\": [", s.t_s);
-    for (size_t c = 0; c < g.cls.size(); ++c)
-      std::fprintf(f, "%s{\"sent\": %llu, \"received\": %llu, \"misses\": %llu, \"p50_ns\": %llu, \"p99_ns\": %llu, "
-                   "\"max_ns\": %llu}",
-                   c ? ", " : "", u(s.sent[c]), u(s.received[c]), u(s.misses[c]), u(s.p50[c]), u(s.p99[c]), u(s.max[c]));
-    std::fprintf(f, "]}%s\n", i + 1 < ns ? "," : "");
+    const Sample& sm = g.samples[i];
+    w.begin_object().key("t_s").fixed(sm.t_s, 3).key("classes").begin_array();
+    for (size_t c = 0; c < g.cls.size(); ++c) {
+      w.begin_object().member("sent", sm.sent[c]).member("received", sm.received[c]).member("misses", sm.misses[c]);
+      w.member("p50_ns", sm.p50[c]).member("p99_ns", sm.p99[c]).member("max_ns", sm.max[c]).end_object();
+    }
+    w.end_array().end_object();
   }
-  std::fprintf(f, "  ]\n}\n");
-  const bool ok = std::fclose(f) == 0;
+  w.end_array().end_object();
+  return w.text();
+}
+
+bool write_json(const Gen& g, const std::string& path) {
+  const std::string text = report_json(g);
+  const std::string tmp = path + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "w");
+  if (!f) return false;
+  const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  const bool ok = std::fclose(f) == 0 && written;
   return ok && std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
@@ -740,24 +756,15 @@ bool launch_worker(Gen& g, unsigned wl) {
 
 int main(int argc, char** argv) {
   // Own options after "--"; parse them before EAL so --help and mistakes need no EAL.
-  int split = argc;
-  for (int i = 1; i < argc; ++i)
-    if (std::strcmp(argv[i], "--") == 0) {
-      split = i;
-      break;
-    }
+  edf::EalArgs args = edf::split_eal_args(argc, argv);
   Gen g;
-  {
-    std::vector<char*> own{argv[0]};
-    for (int i = split + 1; i < argc; ++i) own.push_back(argv[i]);
-    if (std::string e = parse_args(static_cast<int>(own.size()), own.data(), g.opt); !e.empty()) {
-      std::fprintf(stderr, "edfgen: error: %s\n", e.c_str());
-      return 1;
-    }
+  if (std::string e = parse_args(args.own_argc(), args.own.data(), g.opt); !e.empty()) {
+    std::fprintf(stderr, "edfgen: error: %s\n", e.c_str());
+    return 1;
   }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  if (rte_eal_init(split, argv) < 0) {
+  if (rte_eal_init(args.eal_argc, argv) < 0) {
     std::fprintf(stderr, "edfgen: error: rte_eal_init: %s\n", rte_strerror(rte_errno));
     return 1;
   }
@@ -767,7 +774,7 @@ int main(int argc, char** argv) {
     g.cls.push_back(std::make_unique<ClassStats>());
     g.cls.back()->miss_records.reserve(kMissRecords);
     g.seen.emplace_back(kDupWindow / 64, 0);
-    g.budget_tsc[c] = g.opt.flows[c].budget_us * g.tsc_hz / 1000000;
+    g.budget_tsc[c] = edf::mul_div(g.opt.flows[c].budget_us, g.tsc_hz, 1000000);
   }
   const unsigned wl = rte_get_next_lcore(rte_lcore_id(), 1, 0);
   if (std::string e = setup_port(g); !e.empty()) {
