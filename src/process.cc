@@ -80,6 +80,34 @@ WriteStatus write_stdout(std::string_view text, int timeout_ms) {
   return WriteStatus::kOk;
 }
 
+WriteStatus write_stdout_nowait(std::string& buf) {
+  size_t done = 0;
+  WriteStatus status = WriteStatus::kOk;
+  while (done < buf.size()) {
+    pollfd pfd{1, POLLOUT, 0};
+    const int ready = poll(&pfd, 1, 0);
+    if (ready < 0 && errno == EINTR) break;
+    if (ready < 0) {
+      status = WriteStatus::kError;
+      break;
+    }
+    if (ready == 0) break;
+    if (pfd.revents & (POLLERR | POLLHUP)) {
+      status = WriteStatus::kClosed;
+      break;
+    }
+    const ssize_t n = write(1, buf.data() + done, std::min<size_t>(buf.size() - done, PIPE_BUF));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) break;
+    if (n < 0) {
+      status = errno == EPIPE ? WriteStatus::kClosed : WriteStatus::kError;
+      break;
+    }
+    done += static_cast<size_t>(n);
+  }
+  buf.erase(0, done);
+  return status;
+}
+
 TextBuffer::TextBuffer() : f_(open_memstream(&data_, &size_)) {}
 
 TextBuffer::~TextBuffer() {

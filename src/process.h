@@ -39,6 +39,10 @@ namespace edf {
 enum class WriteStatus { kOk, kClosed /* EPIPE: nobody reads */, kTimedOut, kError };
 [[nodiscard]] WriteStatus write_stdout(std::string_view text, int timeout_ms);
 
+// Writes as much of `buf` to descriptor 1 as it takes without waiting, and erases that much from
+// `buf`. kOk also when some is left (the caller retries later).
+[[nodiscard]] WriteStatus write_stdout_nowait(std::string& buf);
+
 // What print-style code writes to a FILE, collected into a string (open_memstream).
 class TextBuffer {
  public:

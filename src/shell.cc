@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "file_write.h"
+#include "process.h"
 #include "runtime.h"
 #include "shell_cmds.h"
 #include "stats.h"
@@ -40,6 +41,10 @@ class Shell {
   std::string pending;
   bool discarding = false;
   std::string discarded_head;
+  // Not a terminal: replies not yet taken by stdout. Written without blocking from shell_poll;
+  // while it holds more than kMaxUnsentBytes no further line runs (a reader that stops reading
+  // pauses the script, not the control loop).
+  std::string unsent;
 };
 
 // Bound on a line from a file or pipe (longer ones are refused, not cut). On a terminal, DPDK's
@@ -47,6 +52,8 @@ class Shell {
 constexpr size_t kMaxLineBytes = 500;
 constexpr size_t kEchoBytes = 60;  // of a refused over-long line
 constexpr const char* kPrompt = "edfpipe> ";
+constexpr size_t kMaxUnsentBytes = 64 * 1024;
+constexpr int kFinalFlushMs = 2000;  // at shell_stop: what is still unsent may wait this long
 
 namespace {
 
@@ -54,6 +61,10 @@ namespace {
 Shell* g_shell = nullptr;
 
 void out(std::string_view s) {
+  if (g_shell && !g_shell->tty) {  // written by shell_poll, never blocking the control loop
+    g_shell->unsent.append(s);
+    return;
+  }
   if (std::fwrite(s.data(), 1, s.size(), stdout) != s.size()) return;  // stdout gone: nothing to report to
   std::fflush(stdout);
 }
@@ -202,7 +213,11 @@ void edf_shell_show(const char* what_c) noexcept {
   const std::string_view what = what_c;
   edf::Shell& sh = *g_shell;
   if (what == "stats") {
-    edf::print_table(stdout, edf::view(sh), sh.has_baseline ? "stats since clear" : "stats since start");
+    edf::TextBuffer text;
+    if (text.file()) {
+      edf::print_table(text.file(), edf::view(sh), sh.has_baseline ? "stats since clear" : "stats since start");
+      edf::out(text.take());
+    }
     out(edf::current_runtime(*sh.app).forwarding ? "forwarding: started\n"
                                                  : "forwarding: STOPPED (arrivals counted as 'stopped')\n");
   } else if (what == "classes") {
@@ -401,6 +416,18 @@ void run_pending_lines(Shell* sh) {
 
 bool shell_poll(Shell* sh, int wait_ms) {
   if (sh->done) return false;
+  if (!sh->unsent.empty()) {
+    if (write_stdout_nowait(sh->unsent) == WriteStatus::kClosed) {
+      sh->unsent.clear();  // nobody reads the replies: as if the input had ended
+      sh->done = true;
+      return false;
+    }
+    if (sh->unsent.size() > kMaxUnsentBytes) {  // the reader is behind: wait for it, run nothing
+      pollfd pfd{STDOUT_FILENO, POLLOUT, 0};
+      (void)poll(&pfd, 1, wait_ms);
+      return true;
+    }
+  }
   const uint64_t now = rte_rdtsc();
   if (now < sh->sleep_until_tsc) {  // `sleep`: wait here in slices, read no input
     const uint64_t left_ms = (sh->sleep_until_tsc - now) * 1000 / rte_get_tsc_hz();
@@ -443,6 +470,7 @@ bool shell_poll(Shell* sh, int wait_ms) {
 
 void shell_stop(Shell* sh) {
   if (!sh) return;
+  if (!sh->unsent.empty()) (void)write_stdout(sh->unsent, kFinalFlushMs);
   if (sh->tty)
     cmdline_stdin_exit(sh->cl);
   else

@@ -360,3 +360,34 @@ def test_profile_from_proc_says_why(edfpipe_bin):
     res = edfit.run_cli(edfpipe_bin, ["-f", "/proc/kallsyms", "--check-profile"])
     assert res.rc == 1, res.describe()
     assert "its size was not known in advance" in res.stderr, res.describe()
+
+
+def test_shell_replies_nobody_reads_hold_nothing(edfpipe_bin, tmp_path):
+    # 2000 `show config` from a script, stdout a one-page pipe nobody reads: the script pauses
+    # (its replies wait in memory, bounded), the control loop does not, and SIGTERM stops edfpipe.
+    import fcntl
+    script = tmp_path / "script.txt"
+    script.write_text("show config\n" * 2000)
+    prefix = edfit.unique_prefix()
+    stats = str(tmp_path / "stats.json")
+    r, w = os.pipe()
+    fcntl.fcntl(w, 1031, 4096)  # F_SETPIPE_SZ
+    try:
+        with open(script, "rb") as stdin, open(tmp_path / "stderr.txt", "wb") as err:
+            p = subprocess.Popen(_cmd(edfpipe_bin, prefix, ["-i", "--duration", "60"], stats), stdout=w, stderr=err,
+                                 stdin=stdin, start_new_session=True)
+        os.close(w)
+        try:
+            time.sleep(4)
+            assert p.poll() is None, "edfpipe exited early"
+            p.send_signal(signal.SIGTERM)
+            rc = p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+            raise AssertionError("edfpipe did not stop within 15 s of SIGTERM with the shell's stdout full")
+    finally:
+        os.close(r)
+        edfit.cleanup_prefix(prefix)
+    assert rc == 0
+    edfit.check_accounting(_load(stats), "shell stdout not read")
