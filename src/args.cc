@@ -25,8 +25,10 @@ enum Opt : int {
   kOptSpinPerByte,
   kOptIdle,
   kOptRxLcores,
-  kOptEdfLcore,
-  kOptTxLcore,
+  kOptEdfLcores,
+  kOptEdfLcore,  // alias of --edf-lcores, kept from the one-EDF-lcore days
+  kOptTxLcores,
+  kOptTxLcore,   // alias of --tx-lcores
   kOptRate,
   kOptSet,
   kOptStatsJson,
@@ -51,7 +53,9 @@ const option kLongOptions[] = {
     {"spin-per-byte-ns", required_argument, nullptr, kOptSpinPerByte},
     {"idle", required_argument, nullptr, kOptIdle},
     {"rx-lcores", required_argument, nullptr, kOptRxLcores},
+    {"edf-lcores", required_argument, nullptr, kOptEdfLcores},
     {"edf-lcore", required_argument, nullptr, kOptEdfLcore},
+    {"tx-lcores", required_argument, nullptr, kOptTxLcores},
     {"tx-lcore", required_argument, nullptr, kOptTxLcore},
     {"rate", required_argument, nullptr, kOptRate},
     {"set", required_argument, nullptr, kOptSet},
@@ -92,9 +96,9 @@ void print_usage(const char* prog) {
       "      --mbufs N             mbufs per NUMA node in use (16383)                [pipeline] mbufs\n"
       "      --rate PORT:BPS       egress rate limit of PORT in bit/s, 0 = off       [port N] rate_bps\n"
       "Lcores (default: every role on the first worker lcore):\n"
-      "      --rx-lcores LIST      RX lcores, e.g. 1 or 1,2                          [lcores] rx\n"
-      "      --edf-lcore N         EDF lcore                                         [lcores] edf\n"
-      "      --tx-lcore N          TX lcore                                          [lcores] tx\n"
+      "      --rx-lcores LIST      RX lcores, e.g. 1 or 1,2 (at most 8)              [lcores] rx\n"
+      "      --edf-lcores LIST     EDF workers (at most 8); --edf-lcore N: the same  [lcores] edf\n"
+      "      --tx-lcores LIST      TX lcores (at most 8); --tx-lcore N: the same     [lcores] tx\n"
       "      --idle spin|yield|sleep  what an lcore does after idle_polls empty polls [pipeline] idle\n"
       "Processing:\n"
       "      --scheduling edf|fifo  fifo: one shared ring, no DRR, no EDF (baseline) [pipeline] scheduling\n"
@@ -145,7 +149,9 @@ std::string parse_app_args(int argc, char** argv, AppOptions& out) {
       case kOptSpinPerByte: add(c, "pipeline", "spin_per_byte_ns", optarg); break;
       case kOptIdle: add(c, "pipeline", "idle", optarg); break;
       case kOptRxLcores: add(c, "lcores", "rx", optarg); break;
+      case kOptEdfLcores:
       case kOptEdfLcore: add(c, "lcores", "edf", optarg); break;
+      case kOptTxLcores:
       case kOptTxLcore: add(c, "lcores", "tx", optarg); break;
       case kOptRate: {
         const std::string v = optarg;

@@ -284,29 +284,44 @@ Err apply_fwd(Profile& p, std::string_view key, std::string_view v) {
   return std::nullopt;
 }
 
-Err apply_lcores(LcoreRoles& r, std::string_view key, std::string_view v) {
-  if (key == "rx") {
-    std::vector<int32_t> ids;
-    std::bitset<1024> listed;  // lcore ids are 0..1023
-    bool has_auto = false;
-    if (Err e = for_each_item(v, [&](std::string_view item) -> Err {
-          int32_t id = 0;
-          if (Err e2 = parse_lcore(item, id)) return e2;
-          if (id == kAutoLcore ? has_auto : listed.test(static_cast<size_t>(id))) return "lcore listed twice";
-          if (id == kAutoLcore) has_auto = true;
-          else listed.set(static_cast<size_t>(id));
-          ids.push_back(id);
-          return std::nullopt;
-        }))
-      return e;
-    if (ids.size() > 1 && has_auto) return "auto cannot be mixed with lcore ids";
-    if (Err e = check_list_length(lcores_text(ids))) return e;
-    r.rx = std::move(ids);
-    return std::nullopt;
+// What is wrong with a role's lcore list, or nothing: ids 0..1023 or `auto` alone, none twice, at
+// most `max` of them. One pass.
+Err check_lcore_list(const std::vector<int32_t>& ids, size_t max, const char* what) {
+  if (ids.empty()) return "empty list";
+  std::bitset<1024> listed;  // lcore ids are 0..1023
+  bool has_auto = false;
+  for (int32_t id : ids) {
+    if (id == kAutoLcore) {
+      if (has_auto) return "lcore auto listed twice";
+      has_auto = true;
+      continue;
+    }
+    if (id < 0 || id > 1023) return "lcore " + std::to_string(id) + ": out of range 0..1023 (or auto)";
+    if (listed.test(static_cast<size_t>(id))) return "lcore " + std::to_string(id) + " listed twice";
+    listed.set(static_cast<size_t>(id));
   }
-  if (key == "edf") return parse_lcore(v, r.edf);
-  if (key == "tx") return parse_lcore(v, r.tx);
-  return "unknown key in [lcores] (expected rx, edf, tx)";
+  if (ids.size() > 1 && has_auto) return "auto cannot be mixed with lcore ids";
+  if (ids.size() > max) return std::to_string(ids.size()) + " lcores listed, at most " + std::to_string(max) + " " + what;
+  return std::nullopt;
+}
+
+Err apply_lcores(LcoreRoles& r, std::string_view key, std::string_view v) {
+  std::vector<int32_t>* list = key == "rx" ? &r.rx : key == "edf" ? &r.edf : key == "tx" ? &r.tx : nullptr;
+  if (!list) return "unknown key in [lcores] (expected rx, edf, tx)";
+  std::vector<int32_t> ids;
+  if (Err e = for_each_item(v, [&](std::string_view item) -> Err {
+        int32_t id = 0;
+        if (Err e2 = parse_lcore(item, id)) return e2;
+        ids.push_back(id);
+        return std::nullopt;
+      }))
+    return e;
+  const bool rx = key == "rx", edf = key == "edf";
+  if (Err e = check_lcore_list(ids, rx ? kMaxRxLcores : edf ? kMaxWorkers : kMaxTxLcores,
+                               rx ? "RX lcores" : edf ? "EDF workers" : "TX lcores"))
+    return e;
+  *list = std::move(ids);
+  return std::nullopt;
 }
 
 // The port id of a `port N` section, N exactly as written: "port 00" or "port  0" is refused
@@ -514,6 +529,13 @@ std::vector<std::string> validate_profile(const Profile& p) {
     inputs.push_back({{p.udp_port_map[i].in_first, p.udp_port_map[i].in_last}, 0, i});
   for (const auto& [a, b] : find_overlaps(std::move(inputs)))
     errs.push_back("[fwd] udp_port_map input ranges " + range_text(a.r) + " and " + range_text(b.r) + " overlap");
+  const std::pair<const char*, const std::vector<int32_t>*> roles[] = {
+      {"rx", &p.lcores.rx}, {"edf", &p.lcores.edf}, {"tx", &p.lcores.tx}};
+  const size_t max_of[] = {kMaxRxLcores, kMaxWorkers, kMaxTxLcores};
+  const char* what_of[] = {"RX lcores", "EDF workers", "TX lcores"};
+  for (size_t i = 0; i < 3; ++i)
+    if (Err e = check_lcore_list(*roles[i].second, max_of[i], what_of[i]))
+      errs.push_back(std::string("[lcores] ") + roles[i].first + " = " + lcores_text(*roles[i].second) + ": " + *e);
   if (p.pipeline.mbuf_cache > p.pipeline.mbufs / 4)
     errs.push_back("[pipeline] mbuf_cache = " + std::to_string(p.pipeline.mbuf_cache) +
                    ": larger than mbufs / 4 (" + std::to_string(p.pipeline.mbufs / 4) + ")");
@@ -590,8 +612,8 @@ std::string profile_to_ini(const Profile& p) {
     << "stats_period_s = " << c.stats_period_s << "\n"
     << "duration_s = " << c.duration_s << "\n"
     << "idle_exit_ms = " << c.idle_exit_ms << "\n";
-  o << "\n[lcores]\nrx = " << lcores_text(p.lcores.rx) << "\nedf = " << lcore_text(p.lcores.edf)
-    << "\ntx = " << lcore_text(p.lcores.tx) << "\n";
+  o << "\n[lcores]\nrx = " << lcores_text(p.lcores.rx) << "\nedf = " << lcores_text(p.lcores.edf)
+    << "\ntx = " << lcores_text(p.lcores.tx) << "\n";
   o << "\n[fwd]\nudp_port_map = " << map_text(p.udp_port_map) << "\n";
   for (const ClassConfig& k : p.classes) {
     o << "\n[class " << k.name << "]\n"

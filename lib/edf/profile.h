@@ -76,17 +76,26 @@ struct PortMapRange {
 
 inline constexpr int32_t kAutoLcore = -1;
 inline constexpr size_t kMaxClassNameLen = 16;
-// Longest list value (udp_dst_ports, dscp, udp_port_map, rx) as profile_to_ini() writes it: with
+// Longest list value (udp_dst_ports, dscp, udp_port_map) as profile_to_ini() writes it: with
 // its key it stays under the INI reader's line limit (kMaxIniLineBytes, 4096).
 inline constexpr size_t kMaxListChars = 4000;
 // Packets in one burst at most: the pipeline's `burst` (rx_burst, ring dequeue, tx_burst) and
 // edfgen's --burst; edfpipe's per-burst staging arrays have this size.
 inline constexpr size_t kMaxBurst = 256;
 
+// Lcores per role at most. The data path sizes per-role tables by them (one ring per RX lcore,
+// worker and class; one per worker, port and class).
+inline constexpr size_t kMaxRxLcores = 8;
+inline constexpr size_t kMaxWorkers = 8;   // EDF lcores
+inline constexpr size_t kMaxTxLcores = 8;
+
+// Each role is a list of lcore ids, in the order given, no id twice within one role (an lcore may
+// hold several roles); {kAutoLcore} alone (written `auto`) is the first worker lcore EAL enabled.
+// Resolved against EAL by make_plan() (plan.h).
 struct LcoreRoles {
-  std::vector<int32_t> rx{kAutoLcore};  // RX lcores; inputs are dealt to them round robin
-  int32_t edf = kAutoLcore;
-  int32_t tx = kAutoLcore;
+  std::vector<int32_t> rx{kAutoLcore};   // RX lcores; inputs (port, queue) are dealt to them round robin
+  std::vector<int32_t> edf{kAutoLcore};  // EDF workers
+  std::vector<int32_t> tx{kAutoLcore};   // TX lcores; ports are dealt to them round robin
 };
 
 struct PipelineConfig {
@@ -141,7 +150,9 @@ struct Profile {
                                                        std::string_view value);
 
 // Cross-checks that span keys: class count, unique names, one default class, overlapping port
-// ranges or DSCP values between classes, port map ranges. Returns messages naming what clashes.
+// ranges or DSCP values between classes, port map ranges, lcore lists (length, an id twice, auto
+// mixed with ids: apply_setting() refuses these too; this catches a Profile built in code).
+// Returns messages naming what clashes.
 [[nodiscard]] std::vector<std::string> validate_profile(const Profile& p);
 
 // What is valid but probably not meant: with scheduling = edf, class order is priority (EDF's

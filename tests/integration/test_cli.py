@@ -17,8 +17,8 @@ SOURCE_ROOT = Path(__file__).resolve().parent.parent.parent
 # Every long option documented for users (docs/cli.md and DESIGN.md name these).
 KNOWN_LONG_OPTIONS = {
     "profile", "portmask", "burst", "rxd", "txd", "mbufs", "stats-period", "duration", "idle-exit",
-    "drain-ms", "processing", "spin-base-ns", "spin-per-byte-ns", "idle", "rx-lcores", "edf-lcore",
-    "tx-lcore", "rate", "set", "stats-json", "check-profile", "dump-profile", "help",
+    "drain-ms", "processing", "spin-base-ns", "spin-per-byte-ns", "idle", "rx-lcores", "edf-lcores",
+    "edf-lcore", "tx-lcores", "tx-lcore", "rate", "set", "stats-json", "check-profile", "dump-profile", "help",
 }
 
 
@@ -80,6 +80,12 @@ BAD_VALUES = [
     (["--set", "class high.rx_ring=1"], ["rx_ring", "1"]),
     (["--set", "pipeline.no_such_key=1"], ["no_such_key"]),
     (["--set", "nonsense"], ["--set", "nonsense"]),
+    (["--rx-lcores", "1,2,3,4,5,6,7,8,9"],
+     ["command line: --rx-lcores 1,2,3,4,5,6,7,8,9: [lcores] rx: 9 lcores listed, at most 8 RX lcores"]),
+    (["--edf-lcores", "0-3"], ["--edf-lcores 0-3: [lcores] edf: lcore '0-3'"]),
+    (["--edf-lcore", "2,3,2"], ["--edf-lcore 2,3,2: [lcores] edf: lcore 2 listed twice"]),
+    (["--tx-lcores", "auto,1"], ["--tx-lcores auto,1: [lcores] tx: auto cannot be mixed with lcore ids"]),
+    (["--tx-lcore", "0,1,2,3,4,5,6,7,8"], ["--tx-lcore 0,1,2,3,4,5,6,7,8: [lcores] tx: 9 lcores listed, at most 8 TX lcores"]),
 ]
 
 
@@ -253,7 +259,7 @@ def test_dump_profile_round_trips_long_lists(edfpipe_bin, tmp_path):
     # Lists set on the command line, far beyond 255 characters, dump to a file that reads back equal.
     ports = ",".join(str(20000 + 3 * i) for i in range(600))
     dscp = ",".join(str(d) for d in range(64))
-    lcores = ",".join(str(i) for i in range(1, 400))
+    lcores = "8,1,7,2,6,3,5,4"  # a role list is at most 8 lcores long
     port_map = ",".join(f"{1000 + i}:{30000 + i}" for i in range(100))
     args = ["--set", f"class low.udp_dst_ports={ports}", "--set", f"class medium.dscp={dscp}",
             "--set", f"lcores.rx={lcores}", "--set", f"fwd.udp_port_map={port_map}"]
@@ -264,6 +270,22 @@ def test_dump_profile_round_trips_long_lists(edfpipe_bin, tmp_path):
     second = edfit.run_cli(edfpipe_bin, ["-f", write_profile(tmp_path, first.stdout, "d.ini"), "--dump-profile"])
     assert second.rc == 0, second.describe()
     assert second.stdout == first.stdout
+
+
+def test_lcore_lists_and_their_singular_aliases(edfpipe_bin, tmp_path):
+    # --edf-lcores/--tx-lcores take lists; --edf-lcore/--tx-lcore are the same options under their
+    # old names. Roles may share lcores; the lists dump and read back in the order given.
+    lists = edfit.run_cli(edfpipe_bin, ["--rx-lcores", "1,2", "--edf-lcores", "3, 1,2", "--tx-lcores", "2,1",
+                                        "--dump-profile"])
+    assert lists.rc == 0, lists.describe()
+    assert [dumped(lists.stdout, "lcores", k) for k in ("rx", "edf", "tx")] == ["1,2", "3,1,2", "2,1"]
+    again = edfit.run_cli(edfpipe_bin, ["-f", write_profile(tmp_path, lists.stdout, "l.ini"), "--dump-profile"])
+    assert again.rc == 0 and again.stdout == lists.stdout, again.describe()
+    alias = edfit.run_cli(edfpipe_bin, ["--rx-lcores", "1,2", "--edf-lcore", "3,1,2", "--tx-lcore", "2,1",
+                                        "--dump-profile"])
+    assert alias.rc == 0 and alias.stdout == lists.stdout, alias.describe()
+    default = edfit.run_cli(edfpipe_bin, ["--dump-profile"])
+    assert [dumped(default.stdout, "lcores", k) for k in ("rx", "edf", "tx")] == ["auto"] * 3
 
 
 def test_list_beyond_the_line_limit_is_refused(edfpipe_bin):

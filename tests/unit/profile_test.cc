@@ -197,8 +197,8 @@ TEST(Profile, ValuesAreApplied) {
   EXPECT_EQ(p.port(1).rate_bps, 10'000'000'000u);
   EXPECT_EQ(p.port(1).tx_port, 0);
   EXPECT_EQ(p.lcores.rx, (std::vector<int32_t>{1, 2}));
-  EXPECT_EQ(p.lcores.edf, 3);
-  EXPECT_EQ(p.lcores.tx, kAutoLcore);
+  EXPECT_EQ(p.lcores.edf, std::vector<int32_t>{3});
+  EXPECT_EQ(p.lcores.tx, std::vector<int32_t>{kAutoLcore});
   EXPECT_EQ(p.classes.size(), 4u);  // no class sections: the defaults stay
   EXPECT_EQ(p.source, "test.ini");
 }
@@ -332,6 +332,33 @@ TEST(Profile, BadLcore) {
   expect_rejected("[lcores]\nrx = 1,x\n", {"test.ini:2", "[lcores]", "rx = 1,x", "lcore 'x'"});
   expect_rejected("[lcores]\nrx = 1,1\n", {"test.ini:2", "rx = 1,1", "twice"});
   expect_rejected("[lcores]\ntx = 1024\n", {"test.ini:2", "tx = 1024", "out of range 0..1023"});
+  expect_rejected("[lcores]\nedf = 2,3,2\n", {"test.ini:2", "[lcores] edf = 2,3,2: lcore 2 listed twice"});
+  expect_rejected("[lcores]\ntx = auto,auto\n", {"test.ini:2", "tx = auto,auto: lcore auto listed twice"});
+  expect_rejected("[lcores]\nedf = auto,1\n", {"test.ini:2", "edf = auto,1: auto cannot be mixed with lcore ids"});
+  expect_rejected("[lcores]\ntx = \n", {"test.ini:2", "empty list"});
+}
+
+TEST(Profile, LcoreListsHaveALimitPerRole) {
+  // Eight per role; one lcore may hold every role (a 2-CPU machine).
+  const Profile p = load_ok("[lcores]\nrx = 1,2,3,4,5,6,7,8\nedf = 8,7,6,5,4,3,2,1\ntx = 1,2,3,4,5,6,7,8\n");
+  EXPECT_EQ(p.lcores.rx.size(), kMaxRxLcores);
+  EXPECT_EQ(p.lcores.edf, (std::vector<int32_t>{8, 7, 6, 5, 4, 3, 2, 1}));
+  EXPECT_EQ(p.lcores.tx.size(), kMaxTxLcores);
+  expect_rejected("[lcores]\nrx = 1,2,3,4,5,6,7,8,9\n",
+                  {"test.ini:2: [lcores] rx = 1,2,3,4,5,6,7,8,9: 9 lcores listed, at most 8 RX lcores"});
+  expect_rejected("[lcores]\nedf = 0,1,2,3,4,5,6,7,8\n", {"test.ini:2", "9 lcores listed, at most 8 EDF workers"});
+  expect_rejected("[lcores]\ntx = 0,1,2,3,4,5,6,7,8,9\n", {"test.ini:2", "10 lcores listed, at most 8 TX lcores"});
+  // The command line: the same check through apply_setting.
+  Profile q = default_profile();
+  const auto e = apply_setting(q, "lcores", "edf", "1,2,3,4,5,6,7,8,9");
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(*e, "9 lcores listed, at most 8 EDF workers");
+  // A Profile built in code is checked by validate_profile.
+  q.lcores.tx = {1, 1};
+  q.lcores.edf = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+  EXPECT_EQ(validate_profile(q), (std::vector<std::string>{
+                                     "[lcores] edf = 0,1,2,3,4,5,6,7,8: 9 lcores listed, at most 8 EDF workers",
+                                     "[lcores] tx = 1,1: lcore 1 listed twice"}));
 }
 
 TEST(Profile, MissingBudget) {
@@ -429,7 +456,7 @@ TEST(Profile, RoundTripOfACustomProfile) {
       "processing = spin\nspin_base_ns = 5\nspin_per_byte_ns = 0\nedf_slice_us = 7\nidle = spin\n"
       "idle_polls = 9\nidle_sleep_us = 11\ntx_retry_us = 0\ndrain_ms = 60000\nstats_period_s = 1\n"
       "duration_s = 30\nidle_exit_ms = 250\n"
-      "[lcores]\nrx = 4,2,9\nedf = 0\ntx = 1023\n"
+      "[lcores]\nrx = 4,2,9\nedf = 0, 5,1\ntx = 1023,3\n"
       "[fwd]\nudp_port_map = 8080-8080:9080, 100-199:65000\n"
       "[class voice]\nbudget_us = 200\nudp_dst_ports = 5060,16384-32767\ndscp = 46,34\n"
       "quantum_bytes = 64\nrx_ring = 64\ntx_ring = 1048576\nexpired = drop\n"
@@ -447,6 +474,8 @@ TEST(Profile, RoundTripOfACustomProfile) {
   EXPECT_EQ(back.pipeline.portmask, 0xf0u);
   EXPECT_EQ(back.pipeline.processing, Processing::kSpin);
   EXPECT_EQ(back.lcores.rx, (std::vector<int32_t>{4, 2, 9}));
+  EXPECT_EQ(back.lcores.edf, (std::vector<int32_t>{0, 5, 1}));
+  EXPECT_EQ(back.lcores.tx, (std::vector<int32_t>{1023, 3}));
   ASSERT_EQ(back.classes.size(), 2u);
   EXPECT_EQ(back.classes[0].dscp, (std::vector<uint8_t>{46, 34}));
   EXPECT_EQ(back.classes[0].udp_dst_ports.size(), 2u);
@@ -460,7 +489,7 @@ TEST(Profile, RoundTripOfACustomProfile) {
   // And loading it over a different base changes nothing either: every key is written.
   Profile other_base = default_profile();
   other_base.pipeline.burst = 1;
-  other_base.lcores.edf = 77;
+  other_base.lcores.edf = {77};
   Profile back2;
   ASSERT_TRUE(load_profile(split_ini(ini), other_base, back2).empty());
   EXPECT_EQ(profile_to_ini(back2), ini);
@@ -580,10 +609,22 @@ class ProfileGenerator {
       p.lcores.rx = {kAutoLcore};
     } else {
       p.lcores.rx.clear();
-      for (uint32_t id : distinct(pick(1, 3) == 1 ? pick(200, 600) : pick(1, 8), 1024)) p.lcores.rx.push_back(static_cast<int32_t>(id));
+      for (uint32_t id : distinct(pick(1, static_cast<uint32_t>(kMaxRxLcores)), 1024)) p.lcores.rx.push_back(static_cast<int32_t>(id));
     }
-    p.lcores.edf = pick(0, 2) == 0 ? kAutoLcore : static_cast<int32_t>(pick(0, 1023));
-    p.lcores.tx = pick(0, 2) == 0 ? kAutoLcore : static_cast<int32_t>(pick(0, 1023));
+    // edf and tx: auto, or up to the limit of distinct ids, often sharing ids with rx.
+    for (auto [list, max] : {std::pair{&p.lcores.edf, kMaxWorkers}, std::pair{&p.lcores.tx, kMaxTxLcores}}) {
+      if (pick(0, 2) == 0) {
+        *list = {kAutoLcore};
+        continue;
+      }
+      list->clear();
+      const std::vector<int32_t>& rx = p.lcores.rx;
+      if (pick(0, 1) && rx.front() != kAutoLcore) {  // the RX lcores again, in another order
+        for (uint32_t i : distinct(pick(1, static_cast<uint32_t>(rx.size())), static_cast<uint32_t>(rx.size()))) list->push_back(rx[i]);
+        continue;
+      }
+      for (uint32_t id : distinct(pick(1, static_cast<uint32_t>(max)), 1024)) list->push_back(static_cast<int32_t>(id));
+    }
 
     // Port map: disjoint input ranges, outputs within 0..65535.
     for (const PortRange& in : disjoint_ranges(pick(0, 3) == 0 ? pick(50, 150) : pick(0, 4))) {
