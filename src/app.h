@@ -28,6 +28,7 @@
 #include "edf/port_map.h"
 #include "edf/profile.h"
 #include "edf/stall_log.h"
+#include "edf/status.h"
 #include "edf/token_bucket.h"
 #include "edf/tsc_scale.h"
 

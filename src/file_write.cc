@@ -75,25 +75,25 @@ std::string dir_of(const std::string& target) {
 
 }  // namespace
 
-std::string check_replaceable(const std::string& path) {
+Status check_replaceable(const std::string& path) {
   std::string target;
   struct stat st{};
   bool exists = false;
-  if (std::string err = resolve_target(path, target, st, exists); !err.empty()) return err;
+  if (std::string err = resolve_target(path, target, st, exists); !err.empty()) return Status::error(err);
   const std::string dir = dir_of(target);
   struct stat dst{};
-  if (stat(dir.c_str(), &dst) != 0) return "cannot write " + path + ": " + dir + ": " + errno_text(errno);
-  if (!S_ISDIR(dst.st_mode)) return "cannot write " + path + ": " + dir + " is not a directory";
-  if (access(dir.c_str(), W_OK | X_OK) != 0) return "cannot write " + path + ": " + dir + ": " + errno_text(errno);
-  return "";
+  if (stat(dir.c_str(), &dst) != 0) return Status::error("cannot write " + path + ": " + dir + ": " + errno_text(errno));
+  if (!S_ISDIR(dst.st_mode)) return Status::error("cannot write " + path + ": " + dir + " is not a directory");
+  if (access(dir.c_str(), W_OK | X_OK) != 0) return Status::error("cannot write " + path + ": " + dir + ": " + errno_text(errno));
+  return {};
 }
 
-std::string write_file_replace(const std::string& path, std::string_view content) {
+Status write_file_replace(const std::string& path, std::string_view content) {
   const std::string what = "cannot write " + path + ": ";
   std::string target;
   struct stat st{};
   bool exists = false;
-  if (std::string err = resolve_target(path, target, st, exists); !err.empty()) return err;
+  if (std::string err = resolve_target(path, target, st, exists); !err.empty()) return Status::error(err);
 
   // The temporary file: in the target's directory (so that rename() replaces within one file
   // system), named after it, and created new (O_EXCL also refuses a link planted under its name).
@@ -112,7 +112,7 @@ std::string write_file_replace(const std::string& path, std::string_view content
     open_err = errno;
     if (fd < 0 && open_err != EEXIST) break;
   }
-  if (fd < 0) return what + "cannot create a file in " + dir + ": " + errno_text(open_err);
+  if (fd < 0) return Status::error(what + "cannot create a file in " + dir + ": " + errno_text(open_err));
 
   std::string failure;
   if (exists && fchmod(fd, st.st_mode & 07777) != 0) failure = "cannot set the mode of " + tmp + ": " + errno_text(errno);
@@ -128,8 +128,8 @@ std::string write_file_replace(const std::string& path, std::string_view content
   if (close(fd) != 0 && failure.empty()) failure = "writing " + tmp + ": " + errno_text(errno);
   if (failure.empty() && rename(tmp.c_str(), target.c_str()) != 0)
     failure = "cannot rename " + tmp + " to " + target + ": " + errno_text(errno);
-  if (failure.empty()) return "";
-  return what + failure + remove_temp(tmp);
+  if (failure.empty()) return {};
+  return Status::error(what + failure + remove_temp(tmp));
 }
 
 }  // namespace edf

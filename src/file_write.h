@@ -18,15 +18,17 @@
 #include <string>
 #include <string_view>
 
+#include "edf/status.h"
+
 namespace edf {
 
-// Replaces (or creates) the regular file `path` with `content`. Returns "" on success, else one
-// line without a trailing newline that names the path and says why, e.g.
+// Replaces (or creates) the regular file `path` with `content`. Returns OK, or one error that
+// names the path and says why, e.g.
 // "cannot write /tmp/p: not a regular file (a FIFO)".
-[[nodiscard]] std::string write_file_replace(const std::string& path, std::string_view content);
+[[nodiscard]] Status write_file_replace(const std::string& path, std::string_view content);
 
 // What write_file_replace would refuse before writing anything, plus a directory that is missing
 // or not writable: for checking a target at start-up (--stats-json) rather than at exit.
-[[nodiscard]] std::string check_replaceable(const std::string& path);
+[[nodiscard]] Status check_replaceable(const std::string& path);
 
 }  // namespace edf

@@ -54,7 +54,7 @@ LcoreStats* new_stats(unsigned socket) {
 
 }  // namespace
 
-std::string init_app(AppContext& app) {
+Status init_app(AppContext& app) {
   const Profile& prof = app.profile;
   const PipelineConfig& pc = prof.pipeline;
   app.tsc_hz = rte_get_tsc_hz();
@@ -67,7 +67,7 @@ std::string init_app(AppContext& app) {
   static const rte_mbuf_dynfield kMetaField = {"edfpipe_packet_meta", sizeof(PacketMeta),
                                                alignof(PacketMeta), 0};
   g_meta_offset = rte_mbuf_dynfield_register(&kMetaField);
-  if (g_meta_offset < 0) return "cannot register the mbuf dynamic field: " + dpdk_error(-rte_errno);
+  if (g_meta_offset < 0) return Status::error("cannot register the mbuf dynamic field: " + dpdk_error(-rte_errno));
 
   // Classes
   for (size_t c = 0; c < app.n_classes; ++c) {
@@ -95,8 +95,8 @@ std::string init_app(AppContext& app) {
   // configured too, TX-only when the portmask leaves them out (e.g. a net_null sink).
   const uint16_t n_avail = rte_eth_dev_count_avail();
   if (n_avail == 0)
-    return "no ports: give EAL a --vdev (e.g. --vdev net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap) or bind a NIC "
-           "with dpdk-devbind.py";
+    return Status::error("no ports: give EAL a --vdev (e.g. --vdev net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap) or bind a NIC "
+           "with dpdk-devbind.py");
   std::vector<uint16_t> rx_ports;
   for (uint16_t pid = 0; pid < RTE_MAX_ETHPORTS; ++pid) {
     if (!rte_eth_dev_is_valid_port(pid)) continue;
@@ -104,14 +104,14 @@ std::string init_app(AppContext& app) {
     rx_ports.push_back(pid);
   }
   if (rx_ports.empty())
-    return "--portmask/[pipeline] portmask selects none of the " + std::to_string(n_avail) + " ports";
+    return Status::error("--portmask/[pipeline] portmask selects none of the " + std::to_string(n_avail) + " ports");
   for (const PortConfig& pcfg : prof.ports) {
     if (!rte_eth_dev_is_valid_port(pcfg.port_id))
-      return "[port " + std::to_string(pcfg.port_id) + "]: no such port (EAL found " + std::to_string(n_avail) +
-             "; check --vdev/-a)";
+      return Status::error("[port " + std::to_string(pcfg.port_id) + "]: no such port (EAL found " + std::to_string(n_avail) +
+             "; check --vdev/-a)");
     if (pcfg.tx_port >= 0 && !rte_eth_dev_is_valid_port(static_cast<uint16_t>(pcfg.tx_port)))
-      return "[port " + std::to_string(pcfg.port_id) + "] tx_port = " + std::to_string(pcfg.tx_port) +
-             ": no such port (EAL found " + std::to_string(n_avail) + ")";
+      return Status::error("[port " + std::to_string(pcfg.port_id) + "] tx_port = " + std::to_string(pcfg.tx_port) +
+             ": no such port (EAL found " + std::to_string(n_avail) + ")");
   }
   auto add_port = [&](uint16_t p) {
     if (std::find(app.ports.begin(), app.ports.end(), p) == app.ports.end()) app.ports.push_back(p);
@@ -123,23 +123,26 @@ std::string init_app(AppContext& app) {
   }
   std::sort(app.ports.begin(), app.ports.end());
   for (uint16_t p : app.ports)
-    if (p >= kMaxPorts) return "port " + std::to_string(p) + ": edfpipe handles ports 0-" + std::to_string(kMaxPorts - 1);
+    if (p >= kMaxPorts) return Status::error("port " + std::to_string(p) + ": edfpipe handles ports 0-" + std::to_string(kMaxPorts - 1));
   auto receives = [&](uint16_t p) { return std::find(rx_ports.begin(), rx_ports.end(), p) != rx_ports.end(); };
 
   // Lcore roles
   const unsigned first_worker = rte_get_next_lcore(static_cast<unsigned>(-1), 1, 0);
   if (first_worker >= RTE_MAX_LCORE)
-    return "no worker lcore: edfpipe runs its roles on worker lcores; give EAL at least two, e.g. -l 0-1 "
-           "or --lcores '0@0,1@1' (roles may share one worker)";
+    return Status::error("no worker lcore: edfpipe runs its roles on worker lcores; give EAL at least two, e.g. -l 0-1 "
+           "or --lcores '0@0,1@1' (roles may share one worker)");
   std::vector<unsigned> rx_lcores;
   for (int32_t id : prof.lcores.rx) {
     unsigned lc = 0;
-    if (std::string e = resolve_lcore(id, first_worker, "rx", lc); !e.empty()) return e;
+    if (std::string e = resolve_lcore(id, first_worker, "rx", lc); !e.empty()) return Status::error(e);
     rx_lcores.push_back(lc);
   }
+  // One EDF and one TX lcore until the data path takes the lists (issue 12; lib/edf/plan.h).
+  if (prof.lcores.edf.size() != 1 || prof.lcores.tx.size() != 1)
+    return Status::error("[lcores] edf and tx: this build runs one EDF lcore and one TX lcore; list one of each");
   unsigned edf_lcore = 0, tx_lcore = 0;
-  if (std::string e = resolve_lcore(prof.lcores.edf, first_worker, "edf", edf_lcore); !e.empty()) return e;
-  if (std::string e = resolve_lcore(prof.lcores.tx, first_worker, "tx", tx_lcore); !e.empty()) return e;
+  if (std::string e = resolve_lcore(prof.lcores.edf.front(), first_worker, "edf", edf_lcore); !e.empty()) return Status::error(e);
+  if (std::string e = resolve_lcore(prof.lcores.tx.front(), first_worker, "tx", tx_lcore); !e.empty()) return Status::error(e);
 
   std::map<unsigned, LcoreContext*> by_id;
   auto ctx = [&](unsigned lc) {
@@ -158,8 +161,8 @@ std::string init_app(AppContext& app) {
   ctx(tx_lcore)->has_tx = true;
   app.ctl_stats = new_stats(rte_socket_id());
   for (LcoreContext* c : app.lcores)
-    if (!c->stats) return "cannot allocate statistics for lcore " + std::to_string(c->lcore_id) + ": out of memory";
-  if (!app.ctl_stats) return "cannot allocate statistics: out of memory";
+    if (!c->stats) return Status::error("cannot allocate statistics for lcore " + std::to_string(c->lcore_id) + ": out of memory");
+  if (!app.ctl_stats) return Status::error("cannot allocate statistics: out of memory");
 
   // Inputs (port, queue) dealt round robin to the RX lcores.
   size_t next = 0;
@@ -169,7 +172,7 @@ std::string init_app(AppContext& app) {
     for (uint16_t q = 0; q < pcfg.rx_queues; ++q) {
       LcoreContext* c = ctx(rx_lcores[next++ % rx_lcores.size()]);
       if (c->inputs.size() >= kMaxInputsPerLcore)
-        return "lcore " + std::to_string(c->lcore_id) + ": more than " + std::to_string(kMaxInputsPerLcore) + " inputs";
+        return Status::error("lcore " + std::to_string(c->lcore_id) + ": more than " + std::to_string(kMaxInputsPerLcore) + " inputs");
       RxInput in{};
       in.port = p;
       in.queue = q;
@@ -179,8 +182,8 @@ std::string init_app(AppContext& app) {
     }
   }
   if (next < rx_lcores.size())
-    return "[lcores] rx lists " + std::to_string(rx_lcores.size()) + " lcores but there are only " + std::to_string(next) +
-           " inputs (port/queue pairs): raise [port N] rx_queues or list fewer RX lcores";
+    return Status::error("[lcores] rx lists " + std::to_string(rx_lcores.size()) + " lcores but there are only " + std::to_string(next) +
+           " inputs (port/queue pairs): raise [port N] rx_queues or list fewer RX lcores");
   for (LcoreContext* c : app.lcores) {
     std::vector<uint32_t> quanta;
     for (const RxInput& in : c->inputs) quanta.push_back(prof.port(in.port).rx_quantum_bytes);
@@ -196,8 +199,8 @@ std::string init_app(AppContext& app) {
     rte_mempool* mp = rte_pktmbuf_pool_create(name.c_str(), pc.mbufs, pc.mbuf_cache, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                               static_cast<int>(s));
     if (!mp)
-      return "cannot create mempool " + name + " of " + std::to_string(pc.mbufs) + " mbufs on socket " +
-             std::to_string(s) + ": " + dpdk_error(-rte_errno) + " (reserve more hugepages or lower [pipeline] mbufs)";
+      return Status::error("cannot create mempool " + name + " of " + std::to_string(pc.mbufs) + " mbufs on socket " +
+             std::to_string(s) + ": " + dpdk_error(-rte_errno) + " (reserve more hugepages or lower [pipeline] mbufs)");
     pool_of_socket[s] = mp;
     app.pools.push_back(mp);
   }
@@ -231,7 +234,7 @@ std::string init_app(AppContext& app) {
     const std::string name = "edf_in_" + queue_name(qi);
     const uint32_t size = queue_size(qi, &ClassConfig::rx_ring);
     app.edf_ring[qi] = rte_ring_create(name.c_str(), size, edf_socket, flags);
-    if (!app.edf_ring[qi]) return "cannot create ring " + name + " of " + std::to_string(size) + ": " + dpdk_error(-rte_errno);
+    if (!app.edf_ring[qi]) return Status::error("cannot create ring " + name + " of " + std::to_string(size) + ": " + dpdk_error(-rte_errno));
   }
   std::vector<uint16_t> out_ports;
   for (const LcoreContext* c : app.lcores)
@@ -247,7 +250,7 @@ std::string init_app(AppContext& app) {
       const std::string name = "edf_out_p" + std::to_string(p) + "_" + queue_name(qi);
       const uint32_t size = queue_size(qi, &ClassConfig::tx_ring);
       rte_ring* r = rte_ring_create(name.c_str(), size, tx_socket, RING_F_EXACT_SZ | RING_F_SP_ENQ | RING_F_SC_DEQ);
-      if (!r) return "cannot create ring " + name + " of " + std::to_string(size) + ": " + dpdk_error(-rte_errno);
+      if (!r) return Status::error("cannot create ring " + name + " of " + std::to_string(size) + ": " + dpdk_error(-rte_errno));
       app.tx_ring[p][qi] = tp.ring[qi] = r;
       quanta.push_back(fifo ? 1 : prof.classes[qi].quantum_bytes);  // one queue: DRR is plain FIFO
     }
@@ -265,10 +268,10 @@ std::string init_app(AppContext& app) {
     const PortConfig pcfg = prof.port(p);
     const uint16_t n_rxq = receives(p) ? pcfg.rx_queues : 0;
     rte_eth_dev_info info{};
-    if (int rc = rte_eth_dev_info_get(p, &info); rc != 0) return "port " + std::to_string(p) + ": cannot get device info: " + dpdk_error(rc);
+    if (int rc = rte_eth_dev_info_get(p, &info); rc != 0) return Status::error("port " + std::to_string(p) + ": cannot get device info: " + dpdk_error(rc));
     if (n_rxq > info.max_rx_queues)
-      return "[port " + std::to_string(p) + "] rx_queues = " + std::to_string(pcfg.rx_queues) + ": driver " +
-             info.driver_name + " offers at most " + std::to_string(info.max_rx_queues);
+      return Status::error("[port " + std::to_string(p) + "] rx_queues = " + std::to_string(pcfg.rx_queues) + ": driver " +
+             info.driver_name + " offers at most " + std::to_string(info.max_rx_queues));
     rte_eth_conf conf{};
     if (n_rxq > 1) {
       // Spread flows over the RX queues by IP/UDP hash; each queue is one ingress DRR input.
@@ -291,27 +294,27 @@ std::string init_app(AppContext& app) {
         INIT_LOG(INFO, "port %u (%s) needs an RX queue: TX-only, it gets one that is never polled", p, info.driver_name);
     }
     if (rc_cfg != 0)
-      return "port " + std::to_string(p) + ": rte_eth_dev_configure(rxq=" + std::to_string(n_rxq_cfg) +
-             ", txq=1) failed: " + dpdk_error(rc_cfg);
+      return Status::error("port " + std::to_string(p) + ": rte_eth_dev_configure(rxq=" + std::to_string(n_rxq_cfg) +
+             ", txq=1) failed: " + dpdk_error(rc_cfg));
     uint16_t rxd = pc.rxd, txd = pc.txd;
     if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(p, &rxd, &txd); rc != 0)
-      return "port " + std::to_string(p) + ": cannot adjust descriptor counts: " + dpdk_error(rc);
+      return Status::error("port " + std::to_string(p) + ": cannot adjust descriptor counts: " + dpdk_error(rc));
     for (uint16_t q = 0; q < n_rxq; ++q) {
       const unsigned s = rte_lcore_to_socket_id(input_lcore[{p, q}]);
       const int port_socket = rte_eth_dev_socket_id(p);
       if (port_socket >= 0 && static_cast<unsigned>(port_socket) != s)
         INIT_LOG(WARNING, "port %u is on socket %d but RX queue %u is polled from socket %u", p, port_socket, q, s);
       if (int rc = rte_eth_rx_queue_setup(p, q, rxd, s, nullptr, pool_of_socket[s]); rc != 0)
-        return "port " + std::to_string(p) + " RX queue " + std::to_string(q) + ": setup failed: " + dpdk_error(rc);
+        return Status::error("port " + std::to_string(p) + " RX queue " + std::to_string(q) + ": setup failed: " + dpdk_error(rc));
     }
     if (n_rxq_cfg > n_rxq) {
       rte_mempool* mp = app.pools.front();
       if (int rc = rte_eth_rx_queue_setup(p, 0, rxd, static_cast<unsigned>(mp->socket_id), nullptr, mp); rc != 0)
-        return "port " + std::to_string(p) + " unpolled RX queue 0: setup failed: " + dpdk_error(rc);
+        return Status::error("port " + std::to_string(p) + " unpolled RX queue 0: setup failed: " + dpdk_error(rc));
     }
     if (int rc = rte_eth_tx_queue_setup(p, 0, txd, static_cast<unsigned>(tx_socket), nullptr); rc != 0)
-      return "port " + std::to_string(p) + " TX queue 0: setup failed: " + dpdk_error(rc);
-    if (int rc = rte_eth_dev_start(p); rc != 0) return "port " + std::to_string(p) + ": start failed: " + dpdk_error(rc);
+      return Status::error("port " + std::to_string(p) + " TX queue 0: setup failed: " + dpdk_error(rc));
+    if (int rc = rte_eth_dev_start(p); rc != 0) return Status::error("port " + std::to_string(p) + ": start failed: " + dpdk_error(rc));
     (void)rte_eth_promiscuous_enable(p);  // not every vdev supports it; traffic is addressed to us anyway
   }
   return {};

@@ -13,7 +13,7 @@
 
 namespace edf {
 
-[[nodiscard]] std::string init_app(AppContext& app);
+[[nodiscard]] Status init_app(AppContext& app);
 
 // Frees what is still in the rings (counted as shutdown drops on the main lcore's stats).
 // Call only after every worker lcore has returned.

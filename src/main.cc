@@ -28,8 +28,8 @@
 
 namespace {
 
-int fail(const std::vector<std::string>& errs) {
-  for (const std::string& e : errs) std::fprintf(stderr, "edfpipe: error: %s\n", e.c_str());
+int fail(const edf::Status& st) {
+  for (const std::string& e : st.messages()) std::fprintf(stderr, "edfpipe: error: %s\n", e.c_str());
   return EXIT_FAILURE;
 }
 
@@ -112,12 +112,12 @@ void control_loop(edf::AppContext& app, edf::Shell* shell) {
 }
 
 // Launches every lcore with a role. On a failure, stops those already running and says why.
-std::string launch_lcores(edf::AppContext& app) {
+edf::Status launch_lcores(edf::AppContext& app) {
   for (edf::LcoreContext* c : app.lcores)
     if (int rc = rte_eal_remote_launch(edf::lcore_main, c, c->lcore_id); rc != 0) {
       app.phase.store(edf::Phase::kStop, std::memory_order_release);
       rte_eal_mp_wait_lcore();
-      return "cannot launch lcore " + std::to_string(c->lcore_id) + ": " + rte_strerror(-rc);
+      return edf::Status::error("cannot launch lcore " + std::to_string(c->lcore_id) + ": " + rte_strerror(-rc));
     }
   return {};
 }
@@ -157,13 +157,13 @@ int main(int argc, char** argv) {
   edf::EalArgs args = edf::split_eal_args(argc, argv);
   edf::AppOptions opts;
   if (std::string err = edf::parse_app_args(args.own_argc(), args.own.data(), opts); !err.empty())
-    return fail({err});
+    return fail(edf::Status::error(err));
   if (opts.help) {
     edf::print_usage(argv[0]);
     return EXIT_SUCCESS;
   }
   edf::AppContext app;
-  if (auto errs = edf::build_profile(opts, app.profile); !errs.empty()) return fail(errs);
+  if (auto errs = edf::build_profile(opts, app.profile); !errs.empty()) return fail(edf::Status::errors(errs));
   if (opts.dump_profile) {
     std::fputs(edf::profile_to_ini(app.profile).c_str(), stdout);
     return EXIT_SUCCESS;
@@ -171,7 +171,7 @@ int main(int argc, char** argv) {
   for (const std::string& w : edf::profile_warnings(app.profile)) std::fprintf(stderr, "edfpipe: warning: %s\n", w.c_str());
   // The report is written at exit; a target that cannot take it is refused now, not after the run.
   if (!opts.stats_json.empty())
-    if (std::string err = edf::check_replaceable(opts.stats_json); !err.empty()) return fail({"--stats-json: " + err});
+    if (edf::Status st = edf::check_replaceable(opts.stats_json); !st.ok()) return fail(st.within("--stats-json: "));
   if (opts.check_profile) {
     std::printf("%s: profile OK (%zu classes)\n", app.profile.source.c_str(), app.profile.classes.size());
     return EXIT_SUCCESS;
@@ -179,23 +179,23 @@ int main(int argc, char** argv) {
 
   // Before EAL starts threads, so that they inherit the dispositions; a stop signal during
   // start-up is acted on as soon as the pipeline runs.
-  if (std::string err = edf::install_stop_signals(); !err.empty()) return fail({"cannot handle signal " + err});
+  if (edf::Status st = edf::install_stop_signals(); !st.ok()) return fail(st);
   {
     edf::EalLogCapture eal_log;
     if (rte_eal_init(args.eal_argc, argv) < 0) {
       std::string why = eal_log.errors();
       if (why.empty()) why = rte_errno ? rte_strerror(rte_errno) : "see EAL's messages above";
-      return fail({"EAL initialisation failed: " + why});
+      return fail(edf::Status::error("EAL initialisation failed: " + why));
     }
     // EAL starts without a --vdev that failed to probe, and numbers the other ports as if it had
     // not been given: edfpipe would forward between the wrong ports. Refuse instead.
     if (const std::vector<std::string> missing = edf::missing_vdevs(args.eal_argc, argv); !missing.empty()) {
-      std::vector<std::string> errs;
+      edf::Status st;
       for (const std::string& name : missing)
-        errs.push_back("--vdev " + name + ": the device was not created" +
-                       (eal_log.errors().empty() ? std::string(" (see EAL's messages above)") : ": " + eal_log.errors()));
+        st.add_error("--vdev " + name + ": the device was not created" +
+                     (eal_log.errors().empty() ? std::string(" (see EAL's messages above)") : ": " + eal_log.errors()));
       rte_eal_cleanup();
-      return fail(errs);
+      return fail(st);
     }
   }
   if (int t = rte_log_register_type_and_pick_level("edfpipe.main", RTE_LOG_INFO); t >= 0) logtype = static_cast<uint32_t>(t);
@@ -205,14 +205,14 @@ int main(int argc, char** argv) {
   if (!pdump) EDF_LOG(INFO, "packet capture (rte_pdump) not available: %s", rte_strerror(rte_errno));
 
   // A start-up failure after EAL: undo what exists (nothing of it has run) and say why.
-  auto abort_start = [&](const std::string& err) {
+  auto abort_start = [&](const edf::Status& st) {
     edf::telemetry_detach();  // commands registered before a failure must not reach app
     (void)edf::close_ports_and_check_pools(app);
     if (pdump) (void)rte_pdump_uninit();
     rte_eal_cleanup();
-    return fail({err});
+    return fail(st);
   };
-  if (std::string err = edf::init_app(app); !err.empty()) return abort_start(err);
+  if (edf::Status st = edf::init_app(app); !st.ok()) return abort_start(st);
   EDF_LOG(INFO, "profile %s: %zu classes, %zu ports, %zu lcores with roles, processing %s", app.profile.source.c_str(),
           app.n_classes, app.ports.size(), app.lcores.size(), std::string(edf::to_string(app.profile.pipeline.processing)).c_str());
   for (const edf::LcoreContext* c : app.lcores)
@@ -220,11 +220,11 @@ int main(int argc, char** argv) {
             c->has_edf ? " edf" : "", c->has_tx ? " tx" : "", c->inputs.size(), c->tx_ports.size());
 
   app.start_tsc = rte_rdtsc();
-  if (std::string err = edf::telemetry_attach(app); !err.empty()) return abort_start(err);
+  if (edf::Status st = edf::telemetry_attach(app); !st.ok()) return abort_start(st);
   // From here every way out -- a failed launch included -- goes through the same teardown: the
   // final report, telemetry detached before the context goes, ports closed, mbufs counted.
-  const std::string launch_err = launch_lcores(app);
-  if (launch_err.empty()) {
+  const edf::Status launched = launch_lcores(app);
+  if (launched.ok()) {
     edf::Shell* shell = nullptr;
     if (opts.interactive && !(shell = edf::shell_start(app))) EDF_LOG(ERR, "cannot start the shell; running without it");
     control_loop(app, shell);
@@ -232,7 +232,7 @@ int main(int argc, char** argv) {
     if (!drain(app))
       EDF_LOG(WARNING, "pipeline not empty after %u ms; the rest is counted as shutdown drops", app.profile.pipeline.drain_ms);
   } else {
-    std::fprintf(stderr, "edfpipe: error: %s\n", launch_err.c_str());
+    (void)fail(launched);
   }
   edf::flush_rings(app);
 
@@ -243,7 +243,7 @@ int main(int argc, char** argv) {
   edf::telemetry_detach();
   const std::vector<edf::MempoolReport> pools = edf::close_ports_and_check_pools(app);
 
-  int rc = launch_err.empty() ? EXIT_SUCCESS : EXIT_FAILURE;
+  int rc = launched.ok() ? EXIT_SUCCESS : EXIT_FAILURE;
   if (snap.in_flight() != 0) {
     std::fprintf(stderr, "edfpipe: error: accounting: rx %llu != tx %llu + drops %llu\n",
                  static_cast<unsigned long long>(snap.rx), static_cast<unsigned long long>(snap.tx),
@@ -260,8 +260,8 @@ int main(int argc, char** argv) {
     if (!ok) rc = 3;
   }
   if (!opts.stats_json.empty()) {
-    if (std::string err = edf::write_file_replace(opts.stats_json, edf::report_json(snap, pools)); !err.empty()) {
-      std::fprintf(stderr, "edfpipe: error: --stats-json: %s\n", err.c_str());
+    if (edf::Status st = edf::write_file_replace(opts.stats_json, edf::report_json(snap, pools)); !st.ok()) {
+      (void)fail(st.within("--stats-json: "));
       if (rc == EXIT_SUCCESS) rc = EXIT_FAILURE;
     }
   }

@@ -38,7 +38,7 @@ bool ensure_std_fds() {
   return true;
 }
 
-std::string install_stop_signals() {
+Status install_stop_signals() {
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);
@@ -50,15 +50,16 @@ std::string install_stop_signals() {
     const char* name = sigabbrev_np(sig);
     return std::string("SIG") + (name ? name : std::to_string(sig).c_str()) + ": " + std::strerror(errno);
   };
+  Status st;
   for (int sig : kStopSignals)
-    if (std::string err = handle(sig); !err.empty()) return err;
+    if (std::string err = handle(sig); !err.empty()) st.add_error("cannot handle signal " + err);
   for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig)
-    if (std::string err = handle(sig); !err.empty()) return err;
+    if (std::string err = handle(sig); !err.empty()) st.add_error("cannot handle signal " + err);
   struct sigaction ign {};
   ign.sa_handler = SIG_IGN;
   sigemptyset(&ign.sa_mask);
-  if (sigaction(SIGPIPE, &ign, nullptr) != 0) return std::string("SIGPIPE: ") + std::strerror(errno);
-  return {};
+  if (sigaction(SIGPIPE, &ign, nullptr) != 0) st.add_error(std::string("cannot ignore SIGPIPE: ") + std::strerror(errno));
+  return st;
 }
 
 int stop_signal() { return g_stop_signal; }

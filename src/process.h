@@ -22,13 +22,15 @@
 #include <string_view>
 #include <vector>
 
+#include "edf/status.h"
+
 namespace edf {
 
 // Opens /dev/null on each of descriptors 0, 1 and 2 that is closed. Returns false if it cannot.
 [[nodiscard]] bool ensure_std_fds();
 
-// Installs the handlers described above. Returns the name of a signal it could not handle, or "".
-[[nodiscard]] std::string install_stop_signals();
+// Installs the handlers described above; an error names each signal it could not handle.
+[[nodiscard]] Status install_stop_signals();
 // The last stop signal received, 0 if none (written by the handler, read by the main loop).
 [[nodiscard]] int stop_signal();
 

@@ -47,22 +47,23 @@ bool wait_for_lcores(const AppContext& app, uint64_t generation, unsigned timeou
 
 }  // namespace
 
-PublishResult publish_runtime(AppContext& app, RuntimeConfig cfg) {
+Status publish_runtime(AppContext& app, RuntimeConfig cfg) {
   const uint32_t cur = app.runtime_index.load(std::memory_order_relaxed);
   unsigned laggard = 0;
   // Nobody may still be copying the idle half: every lcore must have taken the current one.
   if (!wait_for_lcores(app, app.runtime[cur].generation, 1000, laggard))
-    return {false, "lcore " + std::to_string(laggard) + " has not picked up the previous configuration yet (a slow "
-                   "spin stage?); nothing changed, try again"};
+    return Status::error("lcore " + std::to_string(laggard) + " has not picked up the previous configuration yet (a "
+                         "slow spin stage?); nothing changed, try again");
   const uint32_t next = cur ^ 1u;
   cfg.generation = app.runtime[cur].generation + 1;
   app.runtime[next] = cfg;
   app.runtime_index.store(next, std::memory_order_release);
-  if (app.phase.load(std::memory_order_relaxed) == Phase::kStop) return {true, {}};
+  Status published;
+  if (app.phase.load(std::memory_order_relaxed) == Phase::kStop) return published;
   if (!wait_for_lcores(app, cfg.generation, 1000, laggard))
-    return {true, "lcore " + std::to_string(laggard) + " has not acknowledged the change within 1 s; it applies it "
-                  "at its next check"};
-  return {true, {}};
+    published.add_warning("lcore " + std::to_string(laggard) + " has not acknowledged the change within 1 s; it "
+                          "applies it at its next check");
+  return published;
 }
 
 void runtime_poll(LcoreContext& lc) {

@@ -15,15 +15,10 @@ namespace edf {
 
 [[nodiscard]] RuntimeConfig runtime_from_profile(const AppContext& app, const Profile& p, bool forwarding);
 
-struct PublishResult {
-  bool published = false;  // the lcores will run it (now, or when they next check)
-  std::string message;     // why not, or a warning when an lcore has not acknowledged it yet
-};
-
-// Publishes `cfg`. Refused (nothing changes) if an lcore has not yet taken the previous version;
-// published with a warning if an lcore does not acknowledge the new one within 1 s (a very slow
-// spin stage). Main lcore only.
-[[nodiscard]] PublishResult publish_runtime(AppContext& app, RuntimeConfig cfg);
+// Publishes `cfg`. An error (nothing changes) if an lcore has not yet taken the previous version;
+// OK with a warning if an lcore does not acknowledge the new one within 1 s (a very slow spin
+// stage). Main lcore only.
+[[nodiscard]] Status publish_runtime(AppContext& app, RuntimeConfig cfg);
 
 // The configuration currently published (main lcore only).
 [[nodiscard]] const RuntimeConfig& current_runtime(const AppContext& app);

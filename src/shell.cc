@@ -69,6 +69,14 @@ void out(std::string_view s) {
   std::fflush(stdout);
 }
 
+// A Status as the shell prints it: one `error: ...` or `warning: ...` line each.
+void out_errors(const Status& s) {
+  for (const std::string& e : s.messages()) out("error: " + e + "\n");
+}
+void out_warnings(const Status& s) {
+  for (const std::string& w : s.warnings()) out("warning: " + w + "\n");
+}
+
 Snapshot view(const Shell& sh) {
   const Snapshot now = take_snapshot(*sh.app);
   return sh.has_baseline ? diff_snapshot(now, sh.baseline) : now;
@@ -93,16 +101,16 @@ void change(const std::vector<Setting>& settings) {
     return;
   }
   const bool forwarding = current_runtime(app).forwarding;
-  const PublishResult r = publish_runtime(app, runtime_from_profile(app, next, forwarding));
-  if (!r.published) {
-    out("error: " + r.message + "\n");
+  const Status r = publish_runtime(app, runtime_from_profile(app, next, forwarding));
+  if (!r.ok()) {
+    out_errors(r);
     return;
   }
   {
     std::lock_guard<std::mutex> g(telemetry_lock());
     app.profile = std::move(next);
   }
-  if (!r.message.empty()) out("warning: " + r.message + "\n");
+  out_warnings(r);
   for (const Setting& st : settings) out("ok: [" + st.section + "] " + st.key + " = " + st.value + "\n");
   for (const std::string& w : profile_warnings(app.profile)) out("warning: " + w + "\n");
 }
@@ -283,12 +291,12 @@ void edf_shell_word(const char* word) noexcept {
   } else if (w == "stop" || w == "start") {
     edf::RuntimeConfig rt = edf::current_runtime(app);
     rt.forwarding = w == "start";
-    const edf::PublishResult r = edf::publish_runtime(app, rt);
-    if (!r.published) {
-      out("error: " + r.message + "\n");
+    const edf::Status r = edf::publish_runtime(app, rt);
+    if (!r.ok()) {
+      edf::out_errors(r);
       return;
     }
-    if (!r.message.empty()) out("warning: " + r.message + "\n");
+    edf::out_warnings(r);
     out(w == "stop" ? "forwarding stopped: arrivals are counted as 'stopped' drops; queued packets still leave\n"
                     : "forwarding started\n");
   } else if (w == "help") {
@@ -310,9 +318,12 @@ void edf_shell_clear_stats() noexcept {
 
 void edf_shell_save_config(const char* file) noexcept {
   // Never blocks: a FIFO, device or directory is refused, and the file is replaced by a rename.
-  const std::string why = edf::write_file_replace(
+  const edf::Status saved = edf::write_file_replace(
       file, "; edfpipe profile saved by `save config` from the running state\n" + edf::profile_to_ini(g_shell->app->profile));
-  out(why.empty() ? "saved " + std::string(file) + "\n" : "error: " + why + "\n");
+  if (saved.ok())
+    out("saved " + std::string(file) + "\n");
+  else
+    edf::out_errors(saved);
 }
 
 void edf_shell_sleep(uint32_t ms_asked) noexcept {

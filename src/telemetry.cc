@@ -301,7 +301,7 @@ int cmd_config(const char*, const char*, rte_tel_data* d) { return with_app(d, r
 
 std::mutex& telemetry_lock() { return g_profile_lock; }
 
-std::string telemetry_attach(AppContext& app) {
+Status telemetry_attach(AppContext& app) {
   static bool registered = false;
   if (!registered) {
     struct Command {
@@ -320,8 +320,8 @@ std::string telemetry_attach(AppContext& app) {
     };
     for (const Command& c : kCommands)
       if (const int rc = rte_telemetry_register_cmd(c.name, c.fn, c.help); rc != 0)
-        return std::string("cannot register the telemetry command ") + c.name + ": " +
-               std::strerror(rc < 0 ? -rc : rc);
+        return Status::error(std::string("cannot register the telemetry command ") + c.name + ": " +
+                             std::strerror(rc < 0 ? -rc : rc));
     registered = true;
   }
   g_app.store(&app, std::memory_order_release);

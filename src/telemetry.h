@@ -20,7 +20,7 @@ namespace edf {
 // (until telemetry_detach()). Returns "" or why a command could not be registered, in which case
 // the commands answer "not running". (Not [[nodiscard]] yet only so that a caller not updated
 // still builds: check the result.)
-[[nodiscard]] std::string telemetry_attach(AppContext& app);
+[[nodiscard]] Status telemetry_attach(AppContext& app);
 // Makes every command answer "not running" from now on (called before teardown).
 void telemetry_detach();
 // Held by the control plane while it changes app.profile, and by callbacks while reading it.
