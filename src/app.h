@@ -25,6 +25,7 @@
 #include "edf/drr.h"
 #include "edf/egress.h"
 #include "edf/histogram.h"
+#include "edf/plan.h"
 #include "edf/port_map.h"
 #include "edf/profile.h"
 #include "edf/stall_log.h"
@@ -34,8 +35,10 @@
 
 namespace edf {
 
-inline constexpr size_t kMaxInputsPerLcore = 32;
-inline constexpr size_t kMaxPorts = 16;
+// kMaxPorts, kMaxInputsPerLcore: edf/plan.h; kMaxRxLcores, kMaxWorkers, kMaxTxLcores: edf/profile.h.
+// The EDF merge of one worker: R RX lcores x Q queues, each ring sorted by deadline (pick_edf's limit).
+inline constexpr size_t kMaxMergedQueues = kMaxRxLcores * kMaxClasses;
+static_assert(kMaxMergedQueues <= 64);
 
 // Per-packet metadata, in an mbuf dynamic field (registered once at init).
 struct PacketMeta {
@@ -77,8 +80,8 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreStats {
   uint64_t total_cycles;
   uint64_t work;         // packets handled by this lcore's roles (RX + EDF + TX, each counts)
   // Ring high-water marks, packets, kept by the ring's producer after each enqueue burst.
-  std::array<uint64_t, kMaxClasses> edf_ring_hwm;                          // RX lcores
-  std::array<std::array<uint64_t, kMaxClasses>, kMaxPorts> tx_ring_hwm;   // EDF lcore
+  std::array<std::array<uint64_t, kMaxClasses>, kMaxWorkers> edf_ring_hwm;  // RX lcores: [worker][queue]
+  std::array<std::array<uint64_t, kMaxClasses>, kMaxPorts> tx_ring_hwm;     // EDF workers: [port][queue]
   std::array<uint64_t, kMaxPorts> tx_stalls;  // TX lcore: times a port entered kStalled (outages)
 };
 
@@ -122,12 +125,16 @@ struct RxInput {
   BurstQueue<rte_mbuf*, kMaxBurst> staged;
 };
 
-// One output port on its TX lcore: the EDF -> TX rings per class, their staged bursts, and the
-// egress machine (edf/egress.h: DRR under the token bucket, retry, stall and catch-up).
+// One output port on its TX lcore: per queue, one EDF -> TX ring from each worker (single
+// producer, single consumer, so each is sorted by deadline) and its staged burst; a queue's head
+// is the earliest of its W staged heads (a merge), and the egress machine (edf/egress.h: DRR under
+// the token bucket, retry, stall and catch-up) serves the queues.
 struct TxPortState {
-  uint16_t port;
-  std::array<rte_ring*, kMaxClasses> ring;  // EDF -> TX for this port, per class
-  std::array<BurstQueue<rte_mbuf*, kMaxBurst>, kMaxClasses> staged;
+  uint16_t port = 0;
+  uint32_t n_workers = 1;
+  std::array<std::array<rte_ring*, kMaxWorkers>, kMaxClasses> ring{};  // [queue][worker]
+  std::array<std::array<BurstQueue<rte_mbuf*, kMaxBurst>, kMaxWorkers>, kMaxClasses> staged;
+  std::array<uint8_t, kMaxClasses> head_worker{};  // the worker whose head was last offered, per queue
   Egress<rte_mbuf*, kMaxClasses, kMaxBurst> egress;
 };
 
@@ -145,15 +152,22 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreContext {
   // was not running (lcore: wo; ctlplane: counts at any time, records after the lcore stopped).
   StallLog stalls;
 
-  // RX role
+  // RX role: its inputs served by DRR; ring to[w][q] goes to worker w's queue q (SP/SC).
   std::vector<RxInput> inputs;  // sized before launch
   Drr<kMaxInputsPerLcore> rx_drr;
-  // EDF role
-  std::array<BurstQueue<rte_mbuf*, kMaxBurst>, kMaxClasses> edf_staged;
-  // The head of edf_staged[q] once EDF has started it: its expiry was checked, and with spin it
-  // still owes edf_left[q] TSC cycles of work (a preempted packet keeps its place and its progress).
-  std::array<bool, kMaxClasses> edf_started{};
-  std::array<uint64_t, kMaxClasses> edf_left{};
+  uint32_t n_workers = 1;
+  std::array<std::array<rte_ring*, kMaxClasses>, kMaxWorkers> to{};
+  // EDF role (a worker): R x Q input rings, merged queue i = q * R + r, so that a lower index is a
+  // higher-priority queue (pick_edf's rule) and each (RX lcore, queue) ring keeps its order.
+  uint32_t n_merged = 0;
+  std::array<rte_ring*, kMaxMergedQueues> from{};
+  std::array<uint8_t, kMaxMergedQueues> queue_of_merged{};
+  std::array<BurstQueue<rte_mbuf*, kMaxBurst>, kMaxMergedQueues> edf_staged;
+  // The head of edf_staged[i] once EDF has started it: its expiry was checked, and with spin it
+  // still owes edf_left[i] TSC cycles of work (a preempted packet keeps its place and its progress).
+  std::array<bool, kMaxMergedQueues> edf_started{};
+  std::array<uint64_t, kMaxMergedQueues> edf_left{};
+  std::array<std::array<rte_ring*, kMaxClasses>, kMaxPorts> out{};  // this worker -> [port][queue]
   // TX role
   std::vector<TxPortState> tx_ports;  // sized before launch
 };
@@ -173,8 +187,14 @@ struct AppContext {
   Classifier classifier;
   PortMap port_map;
   std::vector<uint16_t> ports;                       // ports in use, ascending
-  std::array<rte_ring*, kMaxClasses> edf_ring{};     // RX -> EDF, per queue
-  std::array<std::array<rte_ring*, kMaxClasses>, kMaxPorts> tx_ring{};  // EDF -> TX, [port][queue]
+  size_t n_rx = 1, n_workers = 1;                    // R RX lcores, W EDF workers
+  // Every ring, for statistics and the flush at stop: RX -> EDF at [(r * W + w) * Q + q],
+  // EDF -> TX at [(w * kMaxPorts + port) * Q + q] (nullptr for a port not in use).
+  std::vector<rte_ring*> rx_rings, tx_rings;
+  [[nodiscard]] rte_ring* rx_ring(size_t r, size_t w, size_t q) const { return rx_rings[(r * n_workers + w) * n_queues + q]; }
+  [[nodiscard]] rte_ring* tx_ring(size_t w, size_t port, size_t q) const {
+    return tx_rings[(w * kMaxPorts + port) * n_queues + q];
+  }
   std::vector<rte_mempool*> pools;                   // one per NUMA socket in use
   std::vector<LcoreContext*> lcores;                 // worker lcores with roles
   LcoreStats* ctl_stats = nullptr;                   // main lcore: drops counted at shutdown

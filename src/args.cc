@@ -120,7 +120,7 @@ void print_usage(const char* prog) {
       prog, prog);
 }
 
-std::string parse_app_args(int argc, char** argv, AppOptions& out) {
+Status parse_app_args(int argc, char** argv, AppOptions& out) {
   optind = 1;
   opterr = 0;
   int c;
@@ -131,7 +131,7 @@ std::string parse_app_args(int argc, char** argv, AppOptions& out) {
     switch (c) {
       case 'f':
         // An empty name would mean "no file": the built-in profile, without a word.
-        if (*optarg == '\0') return "-f: empty file name (leave out -f for the built-in profile)";
+        if (*optarg == '\0') return Status::error("-f: empty file name (leave out -f for the built-in profile)");
         out.profile_path = optarg;
         break;
       case 'p': out.overrides.push_back({std::string("--portmask ") + optarg, "pipeline", "portmask", optarg}); break;
@@ -157,7 +157,7 @@ std::string parse_app_args(int argc, char** argv, AppOptions& out) {
         const std::string v = optarg;
         const size_t colon = v.find(':');
         if (colon == std::string::npos || colon == 0)
-          return "--rate " + v + ": expected PORT:BITS_PER_SECOND, e.g. --rate 0:1000000000";
+          return Status::error("--rate " + v + ": expected PORT:BITS_PER_SECOND, e.g. --rate 0:1000000000");
         out.overrides.push_back({"--rate " + v, "port " + v.substr(0, colon), "rate_bps", v.substr(colon + 1)});
         break;
       }
@@ -166,43 +166,47 @@ std::string parse_app_args(int argc, char** argv, AppOptions& out) {
         const size_t eq = v.find('=');
         const size_t dot = eq == std::string::npos ? std::string::npos : v.rfind('.', eq);
         if (eq == std::string::npos || dot == std::string::npos || dot == 0)
-          return "--set " + v + ": expected SECTION.KEY=VALUE, e.g. --set 'class high.budget_us=500'";
+          return Status::error("--set " + v + ": expected SECTION.KEY=VALUE, e.g. --set 'class high.budget_us=500'");
         out.overrides.push_back({"--set " + v, v.substr(0, dot), v.substr(dot + 1, eq - dot - 1), v.substr(eq + 1)});
         break;
       }
       case kOptStatsJson:
-        if (*optarg == '\0') return "--stats-json: empty file name (leave out --stats-json for no report)";
+        if (*optarg == '\0')
+          return Status::error("--stats-json: empty file name (leave out --stats-json for no report)");
         out.stats_json = optarg;
         break;
       case kOptCheck: out.check_profile = true; break;
       case kOptDump: out.dump_profile = true; break;
       case 'i': out.interactive = true; break;
       case 'h': out.help = true; break;
-      case ':': return std::string("option ") + argv[optind - 1] + " needs a value (see --help)";
-      default: return std::string("unknown option ") + argv[optind - 1] + " (see --help)";
+      case ':': return Status::error(std::string("option ") + argv[optind - 1] + " needs a value (see --help)");
+      default: return Status::error(std::string("unknown option ") + argv[optind - 1] + " (see --help)");
     }
   }
-  if (optind < argc) return std::string("unexpected argument '") + argv[optind] + "' (see --help)";
+  if (optind < argc) return Status::error(std::string("unexpected argument '") + argv[optind] + "' (see --help)");
   return {};
 }
 
-std::vector<std::string> build_profile(const AppOptions& opts, Profile& out) {
+Status build_profile(const AppOptions& opts, Profile& out) {
   Profile p = default_profile();
-  std::vector<std::string> errs;
+  Status st;
   if (!opts.profile_path.empty()) {
     IniDocument doc;
-    errs = read_ini(opts.profile_path, doc);
-    if (errs.empty()) errs = load_profile(doc, p, p);
+    st = read_ini(opts.profile_path, doc);
+    if (st.ok()) st = load_profile(doc, p, p);
   }
-  if (errs.empty())
+  if (st.ok())
     for (const Override& o : opts.overrides)
-      if (auto why = apply_setting(p, o.section, o.key, o.value))
-        errs.push_back("command line: " + o.option + ": [" + o.section + "] " + o.key + ": " + *why);
-  if (errs.empty())
-    for (std::string& e : validate_profile(p)) errs.push_back("profile after command-line options: " + e);
+      if (Status why = apply_setting(p, o.section, o.key, o.value); !why.ok())
+        st.add(why.within("command line: " + o.option + ": [" + o.section + "] " + o.key + ": "));
+  if (st.ok()) st = validate_profile(p).within("profile after command-line options: ");
+  if (st.ok()) {
+    out = std::move(p);
+    return st;
+  }
+  std::vector<std::string> errs = st.messages();
   cap_errors(errs);  // the first kMaxReportedErrors, then "... and N more errors"
-  if (errs.empty()) out = std::move(p);
-  return errs;
+  return Status::errors(std::move(errs));
 }
 
 }  // namespace edf

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "edf/profile.h"
+#include "edf/status.h"
 
 namespace edf {
 
@@ -29,12 +30,14 @@ struct AppOptions {
   std::vector<Override> overrides;
 };
 
-// Parses the application arguments (argv[0] is the program name). Returns "" or an error text.
-[[nodiscard]] std::string parse_app_args(int argc, char** argv, AppOptions& out);
+// Parses the application arguments (argv[0] is the program name). Returns OK, or the first
+// mistake (one message).
+[[nodiscard]] Status parse_app_args(int argc, char** argv, AppOptions& out);
 
-// Loads the profile file (if any), applies the overrides and validates. Returns every problem, at
-// most kMaxReportedErrors (edf/ini.h) of them, then one "... and N more errors".
-[[nodiscard]] std::vector<std::string> build_profile(const AppOptions& opts, Profile& out);
+// Loads the profile file (if any), applies the overrides and validates. Returns OK and sets `out`,
+// or every problem, at most kMaxReportedErrors (edf/ini.h) of them, then one "... and N more
+// errors", leaving `out` untouched.
+[[nodiscard]] Status build_profile(const AppOptions& opts, Profile& out);
 
 void print_usage(const char* prog);
 

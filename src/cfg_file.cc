@@ -12,8 +12,8 @@
 namespace edf {
 namespace {
 
-// Why a file of this type and size cannot be a profile, or "".
-std::string refuse(const std::string& path, const struct stat& st) {
+// OK, or why a file of this type and size cannot be a profile.
+Status refuse(const std::string& path, const struct stat& st) {
   if (!S_ISREG(st.st_mode)) {
     const char* kind = S_ISDIR(st.st_mode)    ? "a directory"
                        : S_ISFIFO(st.st_mode) ? "a FIFO"
@@ -21,34 +21,34 @@ std::string refuse(const std::string& path, const struct stat& st) {
                        : S_ISBLK(st.st_mode)  ? "a block device"
                        : S_ISSOCK(st.st_mode) ? "a socket"
                                               : "not a regular file";
-    return path + ": " + kind + ", not a profile: -f takes a regular file";
+    return Status::error(path + ": " + kind + ", not a profile: -f takes a regular file");
   }
   if (static_cast<uint64_t>(st.st_size) > kMaxIniBytes)
-    return path + ": " + std::to_string(st.st_size) + " bytes, larger than the limit of 1 MiB (" +
-           std::to_string(kMaxIniBytes) + " bytes) for a profile";
+    return Status::error(path + ": " + std::to_string(st.st_size) + " bytes, larger than the limit of 1 MiB (" +
+                         std::to_string(kMaxIniBytes) + " bytes) for a profile");
   return {};
 }
 
-std::string system_error(const std::string& path, const char* what) {
-  return path + ": " + what + ": " + std::strerror(errno);
+Status system_error(const std::string& path, const char* what) {
+  return Status::error(path + ": " + what + ": " + std::strerror(errno));
 }
 
 }  // namespace
 
-std::vector<std::string> read_ini(const std::string& path, IniDocument& out) {
+Status read_ini(const std::string& path, IniDocument& out) {
   // stat first: opening a FIFO for reading would wait for a writer.
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return {system_error(path, "cannot open")};
-  if (std::string why = refuse(path, st); !why.empty()) return {why};
+  if (::stat(path.c_str(), &st) != 0) return system_error(path, "cannot open");
+  if (Status why = refuse(path, st); !why.ok()) return why;
   // O_NONBLOCK: should the path have become a FIFO since stat, open returns at once; fstat
   // then tells what was opened.
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0) return {system_error(path, "cannot open")};
+  if (fd < 0) return system_error(path, "cannot open");
   std::string text;
-  std::string err;
+  Status err;
   if (::fstat(fd, &st) != 0) err = system_error(path, "cannot stat");
   else err = refuse(path, st);
-  if (err.empty()) {
+  if (err.ok()) {
     // Read at most one byte past the limit: a file that grows while read (or a /proc file whose
     // size says 0) is refused, not read on.
     text.resize(kMaxIniBytes + 1);
@@ -64,13 +64,14 @@ std::vector<std::string> read_ini(const std::string& path, IniDocument& out) {
       got += static_cast<size_t>(n);
     }
     text.resize(got);
-    if (err.empty() && got > kMaxIniBytes)
-      err = path + ": larger than the limit of 1 MiB (" + std::to_string(kMaxIniBytes) +
-            " bytes) for a profile" + (st.st_size == 0 ? " (its size was not known in advance: a /proc or /sys file?)"
-                                                         : " (it grew while being read)");
+    if (err.ok() && got > kMaxIniBytes)
+      err = Status::error(path + ": larger than the limit of 1 MiB (" + std::to_string(kMaxIniBytes) +
+                          " bytes) for a profile" +
+                          (st.st_size == 0 ? " (its size was not known in advance: a /proc or /sys file?)"
+                                           : " (it grew while being read)"));
   }
   ::close(fd);
-  if (!err.empty()) return {err};
+  if (!err.ok()) return err;
   return parse_ini(text, path, out);
 }
 

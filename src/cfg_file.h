@@ -8,14 +8,14 @@
 #pragma once
 
 #include <string>
-#include <vector>
 
 #include "edf/profile.h"
+#include "edf/status.h"
 
 namespace edf {
 
-// Returns no messages and sets `out`, or why the file could not be read, one problem per message
-// (at most kMaxReportedErrors, then "... and N more errors"), leaving `out` untouched.
-[[nodiscard]] std::vector<std::string> read_ini(const std::string& path, IniDocument& out);
+// Returns OK and sets `out`, or why the file could not be read, one problem per message (at most
+// kMaxReportedErrors, then "... and N more errors"), leaving `out` untouched.
+[[nodiscard]] Status read_ini(const std::string& path, IniDocument& out);
 
 }  // namespace edf

@@ -11,6 +11,7 @@
 #include "app.h"
 #include "edf/counter.h"
 #include "edf/edf_merge.h"
+#include "edf/flow_hash.h"
 #include "edf/packet_parse.h"
 #include "runtime.h"
 
@@ -85,8 +86,15 @@ size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
     return n;
   }
 
-  std::array<std::array<rte_mbuf*, kMaxBurst>, kMaxClasses> by_queue;
-  std::array<uint32_t, kMaxClasses> n_queue{};
+  // Each valid packet goes to (worker, queue) = dest / Q, dest % Q: its flow's worker (edf/
+  // flow_hash.h) and its class's queue. Grouped by destination (a counting sort), each group is
+  // one enqueue burst into that worker's ring.
+  const size_t Q = app.n_queues;
+  const uint32_t W = lc.n_workers;
+  std::array<uint16_t, kMaxBurst> dest;     // NOLINT: filled before it is read
+  std::array<rte_mbuf*, kMaxBurst> good;    // NOLINT
+  std::array<uint32_t, kMaxWorkers * kMaxClasses + 1> start{};
+  size_t n_good = 0;
   std::array<rte_mbuf*, kMaxBurst> bad;
   size_t n_bad = 0;
 
@@ -100,43 +108,84 @@ size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
       continue;
     }
     const uint8_t c = app.classifier.classify(r.udp);
+    uint32_t w = 0;
+    if (W > 1) {
+      const uint32_t h = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss
+                                                                : flow_hash(rte_pktmbuf_mtod(m, const uint8_t*), r.udp);
+      w = worker_of(h, W);
+    }
     PacketMeta* md = meta(m);
     md->deadline_tsc = md->arrival_tsc + lc.rt.budget_tsc[c];
     md->l4_offset = r.udp.l4_offset;
     md->payload_len = r.udp.payload_len;
     md->out_port = lc.inputs[q.popped_from[k]].out_port;
     md->cls = c;
-    const size_t qi = app.queue_of[c];
-    by_queue[qi][n_queue[qi]++] = m;
+    dest[n_good] = static_cast<uint16_t>(w * Q + app.queue_of[c]);
+    good[n_good++] = m;
+    ++start[dest[n_good - 1] + 1];
     counter_add(st.cls[c].rx, 1);
     counter_add(st.cls[c].rx_bytes, rte_pktmbuf_pkt_len(m));
   }
   if (n_bad) rte_pktmbuf_free_bulk(bad.data(), static_cast<unsigned>(n_bad));
 
-  for (size_t qi = 0; qi < app.n_queues; ++qi) {
-    if (n_queue[qi] == 0) continue;
+  if (n_good == 0) return n;
+  const size_t n_dest = W * Q;
+  for (size_t d = 0; d < n_dest; ++d) start[d + 1] += start[d];
+  std::array<rte_mbuf*, kMaxBurst> grouped;  // NOLINT
+  std::array<uint32_t, kMaxWorkers * kMaxClasses> fill;
+  std::copy_n(start.begin(), n_dest, fill.begin());
+  for (size_t k = 0; k < n_good; ++k) grouped[fill[dest[k]]++] = good[k];  // arrival order kept in a group
+  for (size_t d = 0; d < n_dest; ++d) {
+    const uint32_t count = start[d + 1] - start[d];
+    if (count == 0) continue;
+    rte_ring* ring = lc.to[d / Q][d % Q];
+    rte_mbuf** pkts = grouped.data() + start[d];
     unsigned free_space = 0;
-    const unsigned done = rte_ring_enqueue_burst(app.edf_ring[qi], reinterpret_cast<void**>(by_queue[qi].data()),
-                                                 n_queue[qi], &free_space);
-    note_hwm(st.edf_ring_hwm[qi], rte_ring_get_capacity(app.edf_ring[qi]) - free_space);
-    free_refused(st, by_queue[qi].data() + done, n_queue[qi] - done, DropReason::kRxRingFull);
+    const unsigned done = rte_ring_sp_enqueue_burst(ring, reinterpret_cast<void**>(pkts), count, &free_space);
+    note_hwm(st.edf_ring_hwm[d / Q][d % Q], rte_ring_get_capacity(ring) - free_space);
+    free_refused(st, pkts + done, count - done, DropReason::kRxRingFull);
   }
   return n;
 }
 
 // ---------------------------------------------------------------- EDF
 
+// A worker's queues for pick_edf: queue qi is the merge of its R rings (one per RX lcore, each
+// sorted by deadline since one producer stamps in arrival order), so its head is the earliest of
+// their staged heads: exact EDF within a class whatever the number of RX lcores. `chosen[qi]`
+// is the merged index (qi * R + r) whose head was offered.
 struct EdfQueues {
   LcoreContext& lc;
-  uint64_t head_deadline(size_t c) {
-    auto& q = lc.edf_staged[c];
+  size_t n_rx;
+  std::array<uint32_t, kMaxClasses> chosen{};
+
+  uint64_t staged_head(size_t i) {
+    auto& q = lc.edf_staged[i];
     if (q.empty()) {
-      const unsigned n = rte_ring_dequeue_burst(lc.app->edf_ring[c], reinterpret_cast<void**>(q.refill_area()),
-                                                lc.app->fixed.burst, nullptr);
+      const unsigned n = rte_ring_sc_dequeue_burst(lc.from[i], reinterpret_cast<void**>(q.refill_area()),
+                                                   lc.app->fixed.burst, nullptr);
       q.filled(n);
       if (n == 0) return kNoDeadline;
     }
     return meta(q.front())->deadline_tsc;
+  }
+  uint64_t head_deadline(size_t qi) {
+    const size_t first = qi * n_rx;
+    // A packet already started (preempted spin work) keeps its ring's turn until it is done.
+    for (size_t i = first; i < first + n_rx; ++i)
+      if (lc.edf_started[i]) {
+        chosen[qi] = static_cast<uint32_t>(i);
+        return staged_head(i);
+      }
+    uint64_t best = kNoDeadline;
+    for (size_t i = first; i < first + n_rx; ++i) {
+      const uint64_t d = staged_head(i);
+      if (d < best) {
+        best = d;
+        chosen[qi] = static_cast<uint32_t>(i);
+      }
+    }
+    return best;
   }
 };
 
@@ -172,17 +221,17 @@ size_t edf_poll(LcoreContext& lc, uint64_t loop_now, bool& busy) {
   // as work done by the packet in progress. fwd does no timed work; the loop's clock will do.
   uint64_t now = spin ? rte_rdtsc() : loop_now;
   const uint64_t slice_end = now + app.fixed.edf_slice_tsc;
-  EdfQueues q{lc};
+  EdfQueues q{lc, app.n_rx};
 
-  // Output staged per (port, queue) and enqueued in bursts after the loop.
+  // Output staged per queue (and its port) and enqueued in bursts after the loop.
   std::array<std::array<rte_mbuf*, kMaxBurst>, kMaxClasses> out;
   std::array<uint32_t, kMaxClasses> n_out{};
   std::array<uint16_t, kMaxClasses> out_port{};
   auto flush = [&](size_t qi) {
     if (n_out[qi] == 0) return;
-    rte_ring* r = app.tx_ring[out_port[qi]][qi];
+    rte_ring* r = lc.out[out_port[qi]][qi];
     unsigned free_space = 0;
-    const unsigned done = rte_ring_enqueue_burst(r, reinterpret_cast<void**>(out[qi].data()), n_out[qi], &free_space);
+    const unsigned done = rte_ring_sp_enqueue_burst(r, reinterpret_cast<void**>(out[qi].data()), n_out[qi], &free_space);
     note_hwm(st.tx_ring_hwm[out_port[qi]][qi], rte_ring_get_capacity(r) - free_space);
     free_refused(st, out[qi].data() + done, n_out[qi] - done, DropReason::kTxRingFull);
     n_out[qi] = 0;
@@ -195,14 +244,15 @@ size_t edf_poll(LcoreContext& lc, uint64_t loop_now, bool& busy) {
     const size_t qi = pick_edf(q, app.n_queues, now);
     if (qi == kNoQueue) break;
     busy = true;
-    rte_mbuf* m = lc.edf_staged[qi].front();
+    const size_t i = q.chosen[qi];  // the ring (RX lcore) within the queue
+    rte_mbuf* m = lc.edf_staged[i].front();
     PacketMeta* md = meta(m);
     const size_t c = md->cls;
-    if (!lc.edf_started[qi]) {
+    if (!lc.edf_started[i]) {
       if (now > md->deadline_tsc) {
         if (lc.rt.expired[c] == ExpiredPolicy::kDrop) {
           // drop if the packet expired while queued: processing it would only delay others
-          lc.edf_staged[qi].pop();
+          lc.edf_staged[i].pop();
           ++handled;
           rte_pktmbuf_free(m);
           counter_add(st.cls[c].drops[static_cast<size_t>(DropReason::kExpired)], 1);
@@ -210,21 +260,21 @@ size_t edf_poll(LcoreContext& lc, uint64_t loop_now, bool& busy) {
         }
         counter_add(st.cls[c].late, 1);
       }
-      lc.edf_started[qi] = true;
-      lc.edf_left[qi] = spin ? spin_work_tsc(app, lc.rt, *md) : 0;
+      lc.edf_started[i] = true;
+      lc.edf_left[i] = spin ? spin_work_tsc(app, lc.rt, *md) : 0;
     }
-    if (spin && lc.edf_left[qi]) {
-      const uint64_t t = spin_until(std::min(now + lc.edf_left[qi], slice_end));
+    if (spin && lc.edf_left[i]) {
+      const uint64_t t = spin_until(std::min(now + lc.edf_left[i], slice_end));
       const uint64_t done = t - now;
       now = t;
-      if (done < lc.edf_left[qi]) {
-        lc.edf_left[qi] -= done;
+      if (done < lc.edf_left[i]) {
+        lc.edf_left[i] -= done;
         break;  // slice used up: the packet stays at its queue's head, to resume or be overtaken
       }
     }
-    lc.edf_staged[qi].pop();
-    lc.edf_started[qi] = false;
-    lc.edf_left[qi] = 0;
+    lc.edf_staged[i].pop();
+    lc.edf_started[i] = false;
+    lc.edf_left[i] = 0;
     ++handled;
     app.port_map.rewrite(rte_pktmbuf_mtod_offset(m, uint8_t*, md->l4_offset));
 
@@ -240,20 +290,40 @@ size_t edf_poll(LcoreContext& lc, uint64_t loop_now, bool& busy) {
 // ---------------------------------------------------------------- TX
 
 // The class rings of one output port, seen through their staged bursts (egress.h's Queues).
+// Queue c of an output port is the merge, by deadline, of its W rings (one per worker, each in
+// the order its worker emitted); head_bytes() offers the earliest staged head, pop() takes it.
 struct TxQueues {
   TxPortState& tp;
   unsigned burst;
 
-  std::optional<uint32_t> head_bytes(size_t c) {
-    auto& q = tp.staged[c];
-    if (q.empty()) {
-      const unsigned n = rte_ring_sc_dequeue_burst(tp.ring[c], reinterpret_cast<void**>(q.refill_area()), burst, nullptr);
-      q.filled(n);
-      if (n == 0) return std::nullopt;
-    }
-    return rte_pktmbuf_pkt_len(q.front());
+  bool refill(size_t c, size_t w) {
+    auto& q = tp.staged[c][w];
+    if (!q.empty()) return true;
+    const unsigned n = rte_ring_sc_dequeue_burst(tp.ring[c][w], reinterpret_cast<void**>(q.refill_area()), burst, nullptr);
+    q.filled(n);
+    return n != 0;
   }
-  rte_mbuf* pop(size_t c) { return tp.staged[c].pop(); }
+  std::optional<uint32_t> head_bytes(size_t c) {
+    if (tp.n_workers == 1) {
+      if (!refill(c, 0)) return std::nullopt;
+      tp.head_worker[c] = 0;
+      return rte_pktmbuf_pkt_len(tp.staged[c][0].front());
+    }
+    uint64_t best = kNoDeadline;
+    bool any = false;
+    for (size_t w = 0; w < tp.n_workers; ++w) {
+      if (!refill(c, w)) continue;
+      const uint64_t d = meta(tp.staged[c][w].front())->deadline_tsc;
+      if (!any || d < best) {
+        best = d;
+        tp.head_worker[c] = static_cast<uint8_t>(w);
+        any = true;
+      }
+    }
+    if (!any) return std::nullopt;
+    return rte_pktmbuf_pkt_len(tp.staged[c][tp.head_worker[c]].front());
+  }
+  rte_mbuf* pop(size_t c) { return tp.staged[c][tp.head_worker[c]].pop(); }
 };
 
 // The NIC side of one output port (egress.h's Port): tx_burst, and the counters of what it took
@@ -332,7 +402,8 @@ void flush_staged(LcoreContext& lc) {
   lc.edf_started.fill(false);
   lc.edf_left.fill(0);
   for (TxPortState& tp : lc.tx_ports) {
-    for (auto& q : tp.staged) q.drain(drop_all);
+    for (auto& per_worker : tp.staged)
+      for (auto& q : per_worker) q.drain(drop_all);
     tp.egress.drain_pending(drop_all);
   }
 }

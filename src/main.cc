@@ -156,14 +156,13 @@ int main(int argc, char** argv) {
   // errors need no EAL (and no hugepages).
   edf::EalArgs args = edf::split_eal_args(argc, argv);
   edf::AppOptions opts;
-  if (std::string err = edf::parse_app_args(args.own_argc(), args.own.data(), opts); !err.empty())
-    return fail(edf::Status::error(err));
+  if (edf::Status st = edf::parse_app_args(args.own_argc(), args.own.data(), opts); !st.ok()) return fail(st);
   if (opts.help) {
     edf::print_usage(argv[0]);
     return EXIT_SUCCESS;
   }
   edf::AppContext app;
-  if (auto errs = edf::build_profile(opts, app.profile); !errs.empty()) return fail(edf::Status::errors(errs));
+  if (edf::Status st = edf::build_profile(opts, app.profile); !st.ok()) return fail(st);
   if (opts.dump_profile) {
     std::fputs(edf::profile_to_ini(app.profile).c_str(), stdout);
     return EXIT_SUCCESS;

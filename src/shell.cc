@@ -92,12 +92,13 @@ void change(const std::vector<Setting>& settings) {
   AppContext& app = *g_shell->app;
   Profile next = app.profile;
   for (const Setting& st : settings)
-    if (auto why = apply_setting(next, st.section, st.key, st.value)) {
-      out("error: [" + st.section + "] " + st.key + " = " + st.value + ": " + *why + "; nothing changed\n");
+    if (Status why = apply_setting(next, st.section, st.key, st.value); !why.ok()) {
+      why.within("[" + st.section + "] " + st.key + " = " + st.value + ": ");
+      for (const std::string& e : why.messages()) out("error: " + e + "; nothing changed\n");
       return;
     }
-  if (auto errs = validate_profile(next); !errs.empty()) {
-    for (const std::string& e : errs) out("error: " + e + "; nothing changed\n");
+  if (const Status errs = validate_profile(next); !errs.ok()) {
+    for (const std::string& e : errs.messages()) out("error: " + e + "; nothing changed\n");
     return;
   }
   const bool forwarding = current_runtime(app).forwarding;

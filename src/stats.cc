@@ -64,26 +64,43 @@ bool stall_records_readable(const AppContext& app, unsigned lcore_id) {
          rte_eal_get_lcore_state(lcore_id) == WAIT;
 }
 
+// The rings as a reader wants them: one row per worker and queue for RX -> EDF (its R rings, one
+// per RX lcore, summed), one per output port and queue for EDF -> TX (its W rings, one per
+// worker, summed). A row's high-water mark is the most any one of its rings held.
 void add_rings(const AppContext& app, const std::vector<const LcoreStats*>& all, Snapshot& s) {
   auto high_water = [&](auto pick) {
     uint64_t m = 0;
     for (const LcoreStats* st : all) m = std::max(m, counter_read(pick(*st)));
     return m;
   };
+  const bool fifo = app.n_queues == 1 && app.n_classes > 1;
   for (size_t q = 0; q < app.n_queues; ++q) {
     ClassSnapshot& row = s.classes[q];  // fifo: the one shared queue shows on the first class's row
-    const rte_ring* in = app.edf_ring[q];
-    s.rings.push_back({in->name, rte_ring_count(in), rte_ring_get_capacity(in),
-                       high_water([q](const LcoreStats& st) -> const uint64_t& { return st.edf_ring_hwm[q]; })});
-    row.rx_ring_used = s.rings.back().count;
-    row.rx_ring_size = s.rings.back().capacity;
+    const std::string queue = fifo ? std::string("fifo") : app.profile.classes[q].name;
+    for (size_t w = 0; w < app.n_workers; ++w) {
+      RingSnapshot in{app.n_workers == 1 ? "edf_in_" + queue : "edf_in_w" + std::to_string(w) + "_" + queue, 0, 0,
+                      high_water([w, q](const LcoreStats& st) -> const uint64_t& { return st.edf_ring_hwm[w][q]; })};
+      for (size_t r = 0; r < app.n_rx; ++r) {
+        in.count += rte_ring_count(app.rx_ring(r, w, q));
+        in.capacity += rte_ring_get_capacity(app.rx_ring(r, w, q));
+      }
+      row.rx_ring_used += in.count;
+      row.rx_ring_size += in.capacity;
+      s.rings.push_back(std::move(in));
+    }
     for (uint16_t p : app.ports) {
-      const rte_ring* out = app.tx_ring[p][q];
-      if (!out) continue;
-      s.rings.push_back({out->name, rte_ring_count(out), rte_ring_get_capacity(out),
-                         high_water([p, q](const LcoreStats& st) -> const uint64_t& { return st.tx_ring_hwm[p][q]; })});
-      row.tx_ring_used += s.rings.back().count;
-      row.tx_ring_size += s.rings.back().capacity;
+      if (!app.tx_ring(0, p, q)) continue;  // not an output port
+      RingSnapshot out{"edf_out_p" + std::to_string(p) + "_" + queue, 0, 0,
+                       high_water([p, q](const LcoreStats& st) -> const uint64_t& { return st.tx_ring_hwm[p][q]; })};
+      for (size_t w = 0; w < app.n_workers; ++w) {
+        const rte_ring* ring = app.tx_ring(w, p, q);
+        if (!ring) continue;
+        out.count += rte_ring_count(ring);
+        out.capacity += rte_ring_get_capacity(ring);
+      }
+      row.tx_ring_used += out.count;
+      row.tx_ring_size += out.capacity;
+      s.rings.push_back(std::move(out));
     }
   }
 }
@@ -286,13 +303,19 @@ std::string report_json(const Snapshot& s, const std::vector<MempoolReport>& poo
   }
   w.end_array().key("lcores").begin_array(Layout::kBlock);
   for (const LcoreSnapshot& l : s.lcores) {
-    w.begin_object().member("lcore", l.lcore).member("roles", l.roles);
+    w.begin_object().member("lcore", l.lcore).member("roles", l.roles).member("socket", l.socket);
+    w.member("loops", l.loops).member("busy_cycles", l.busy_cycles).member("total_cycles", l.total_cycles);
+    w.member("packets", l.packets);
     w.member("stall_threshold_us", s.stall_threshold_us).member("stalls", l.stalls);
     w.member("stall_max_us", l.stall_max_us).member("stall_total_us", l.stall_total_us);
     w.key("stall_records_tsc").begin_array();
     for (const auto& [from, to] : l.stall_records) w.begin_array().value(from).value(to).end_array();
     w.end_array().end_object();
   }
+  w.end_array().key("rings").begin_array(Layout::kBlock);
+  for (const RingSnapshot& r : s.rings)
+    w.begin_object().member("name", r.name).member("count", r.count).member("capacity", r.capacity).member(
+        "high_water", r.high_water).end_object();
   w.end_array().key("mempools").begin_array();
   for (const MempoolReport& m : pools)
     w.begin_object().member("name", m.name).member("size", m.size).member("available", m.available).end_object();

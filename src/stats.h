@@ -44,7 +44,7 @@ struct ClassSnapshot {
 // One rte_ring of the pipeline, in pipeline order: per queue, its RX -> EDF ring, then its
 // EDF -> TX ring of each output port.
 struct RingSnapshot {
-  std::string name;  // edf_in_<class>, edf_out_p<port>_<class> (or _fifo)
+  std::string name;  // edf_in_<class> (edf_in_w<worker>_<class> with several workers), edf_out_p<port>_<class> (or _fifo)
   uint64_t count = 0, capacity = 0;
   uint64_t high_water = 0;  // the most it held since start, as its producer saw after each enqueue
 };

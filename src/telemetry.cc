@@ -229,7 +229,7 @@ int config_error(rte_tel_data* d, const std::string& why) {
 int render_config(const AppContext& app, rte_tel_data* d) {
   // The profile as --dump-profile writes it, read back by the INI reader: one source of truth.
   IniDocument doc;
-  if (!parse_ini(profile_to_ini(app.profile), "running profile", doc).empty())
+  if (!parse_ini(profile_to_ini(app.profile), "running profile", doc).ok())
     return config_error(d, "cannot read back the running profile");
 
   // Plan: one dict per INI section (spaces in its name become '_': telemetry names allow letters,

@@ -57,9 +57,9 @@ class ErrorList {
     else ++more_;
   }
   [[nodiscard]] bool empty() const { return kept_.empty(); }
-  [[nodiscard]] std::vector<std::string> take() {
+  [[nodiscard]] Status take() {
     if (more_) kept_.push_back(more_errors(more_));
-    return std::move(kept_);
+    return Status::errors(std::move(kept_));
   }
 
  private:
@@ -89,7 +89,7 @@ void cap_errors(std::vector<std::string>& errs, size_t max) {
   errs.push_back(more_errors(more));
 }
 
-std::vector<std::string> parse_ini(std::string_view text, const std::string& path, IniDocument& out) {
+Status parse_ini(std::string_view text, const std::string& path, IniDocument& out) {
   ErrorList errs;
   if (text.size() > kMaxIniBytes) {
     errs.add(path + ": " + std::to_string(text.size()) + " bytes, larger than the limit of 1 MiB (" +

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "edf/profile.h"
+#include "edf/status.h"
 
 namespace edf {
 
@@ -30,10 +31,9 @@ inline constexpr size_t kMaxReportedErrors = 20;          // then one "... and N
 
 // Splits `text` (the contents of the file `path`, which is used in messages only) into sections
 // and entries, in file order, with 1-based line numbers; a section given twice appears twice.
-// Returns no messages and sets `out`, or returns the problems found (at most kMaxReportedErrors,
-// then "... and N more errors") and leaves `out` untouched.
-[[nodiscard]] std::vector<std::string> parse_ini(std::string_view text, const std::string& path,
-                                                 IniDocument& out);
+// Returns OK and sets `out`, or returns the problems found (at most kMaxReportedErrors, then
+// "... and N more errors") and leaves `out` untouched.
+[[nodiscard]] Status parse_ini(std::string_view text, const std::string& path, IniDocument& out);
 
 // Keeps the first `max` messages and replaces the rest with one "... and N more errors".
 void cap_errors(std::vector<std::string>& errs, size_t max = kMaxReportedErrors);

@@ -10,7 +10,7 @@ namespace {
 // The lcore ids of one role, each resolved against EAL; `auto` is the first worker lcore. An id
 // that cannot be used is reported and left out.
 std::vector<unsigned> resolve_role(const std::vector<int32_t>& ids, const char* role, const EalFacts& eal,
-                                   std::vector<std::string>& errs) {
+                                   Status& errs) {
   std::vector<unsigned> out;
   for (int32_t id : ids) {
     if (id == kAutoLcore) {
@@ -20,9 +20,9 @@ std::vector<unsigned> resolve_role(const std::vector<int32_t>& ids, const char* 
     const auto lc = static_cast<unsigned>(id);
     const std::string at = std::string("[lcores] ") + role + " = " + std::to_string(id);
     if (lc == eal.main_lcore)
-      errs.push_back(at + ": lcore is EAL's main lcore, which runs statistics and control; use a worker lcore");
+      errs.add_error(at + ": lcore is EAL's main lcore, which runs statistics and control; use a worker lcore");
     else if (!std::binary_search(eal.worker_lcores.begin(), eal.worker_lcores.end(), lc))
-      errs.push_back(at + ": lcore is not enabled by EAL (give it to -l or --lcores)");
+      errs.add_error(at + ": lcore is not enabled by EAL (give it to -l or --lcores)");
     else
       out.push_back(lc);
   }
@@ -42,9 +42,9 @@ const PlanLcore* Plan::lcore(unsigned id) const {
   return it != lcores.end() && it->id == id ? &*it : nullptr;
 }
 
-std::vector<std::string> make_plan(const Profile& profile, const EalFacts& eal, Plan& out) {
+Status make_plan(const Profile& profile, const EalFacts& eal, Plan& out) {
   const PipelineConfig& pc = profile.pipeline;
-  std::vector<std::string> errs;
+  Status errs;
   Plan plan;
   auto exists = [&](int64_t p) {
     return p >= 0 && std::binary_search(eal.ports.begin(), eal.ports.end(), static_cast<uint16_t>(p));
@@ -54,19 +54,19 @@ std::vector<std::string> make_plan(const Profile& profile, const EalFacts& eal, 
   // Ports: the portmask selects the ports to receive from; their output ports (tx_port) are used
   // too, TX-only when the portmask leaves them out (e.g. a net_null sink).
   if (eal.ports.empty()) {
-    errs.push_back("no ports: give EAL a --vdev (e.g. --vdev net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap) or bind a "
+    errs.add_error("no ports: give EAL a --vdev (e.g. --vdev net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap) or bind a "
                    "NIC with dpdk-devbind.py");
   } else {
     for (uint16_t pid : eal.ports)
       if (!pc.portmask || (pid < 64 && ((pc.portmask >> pid) & 1))) plan.rx_ports.push_back(pid);
     if (plan.rx_ports.empty())
-      errs.push_back("--portmask/[pipeline] portmask selects none of the " + n_avail + " ports");
+      errs.add_error("--portmask/[pipeline] portmask selects none of the " + n_avail + " ports");
     for (const PortConfig& pcfg : profile.ports) {
       if (!exists(pcfg.port_id))
-        errs.push_back("[port " + std::to_string(pcfg.port_id) + "]: no such port (EAL found " + n_avail +
+        errs.add_error("[port " + std::to_string(pcfg.port_id) + "]: no such port (EAL found " + n_avail +
                        "; check --vdev/-a)");
       if (pcfg.tx_port >= 0 && !exists(pcfg.tx_port))
-        errs.push_back("[port " + std::to_string(pcfg.port_id) + "] tx_port = " + std::to_string(pcfg.tx_port) +
+        errs.add_error("[port " + std::to_string(pcfg.port_id) + "] tx_port = " + std::to_string(pcfg.tx_port) +
                        ": no such port (EAL found " + n_avail + ")");
     }
   }
@@ -80,15 +80,15 @@ std::vector<std::string> make_plan(const Profile& profile, const EalFacts& eal, 
   plan.ports.assign(in_use.begin(), in_use.end());
   for (uint16_t p : plan.ports)
     if (p >= kMaxPorts)
-      errs.push_back("port " + std::to_string(p) + ": edfpipe handles ports 0-" + std::to_string(kMaxPorts - 1));
+      errs.add_error("port " + std::to_string(p) + ": edfpipe handles ports 0-" + std::to_string(kMaxPorts - 1));
 
   // Lcore roles
   if (eal.worker_lcores.empty())
-    errs.push_back("no worker lcore: edfpipe runs its roles on worker lcores; give EAL at least two, e.g. -l 0-1 "
+    errs.add_error("no worker lcore: edfpipe runs its roles on worker lcores; give EAL at least two, e.g. -l 0-1 "
                    "or --lcores '0@0,1@1' (roles may share one worker)");
   const LcoreRoles& roles = profile.lcores;
   if (roles.rx.empty() || roles.edf.empty() || roles.tx.empty()) {  // only a Profile built in code
-    errs.push_back("[lcores]: every role needs an lcore (rx, edf, tx; auto is the first worker)");
+    errs.add_error("[lcores]: every role needs an lcore (rx, edf, tx; auto is the first worker)");
     return errs;
   }
   plan.rx = resolve_role(profile.lcores.rx, "rx", eal, errs);
@@ -116,16 +116,22 @@ std::vector<std::string> make_plan(const Profile& profile, const EalFacts& eal, 
       const std::string id = rx_listed[i] != kAutoLcore ? std::to_string(rx_listed[i])
                              : eal.worker_lcores.empty()  ? std::string("auto")
                                                           : std::to_string(eal.worker_lcores.front());
-      errs.push_back("lcore " + id + ": more than " + std::to_string(kMaxInputsPerLcore) + " inputs");
+      errs.add_error("lcore " + id + ": more than " + std::to_string(kMaxInputsPerLcore) + " inputs");
     }
   if (!plan.rx_ports.empty() && n_inputs < rx_listed.size())
-    errs.push_back("[lcores] rx lists " + std::to_string(rx_listed.size()) + " lcores but there are only " +
+    errs.add_error("[lcores] rx lists " + std::to_string(rx_listed.size()) + " lcores but there are only " +
                    std::to_string(n_inputs) + " inputs (port/queue pairs): raise [port N] rx_queues or list fewer RX lcores");
+  // Output ports: those some input sends to (a receiving port whose tx_port is another sends nothing).
+  for (const auto& per_lcore : inputs_of)
+    for (const PlanInput& in : per_lcore) plan.out_ports.push_back(in.out_port);
+  std::sort(plan.out_ports.begin(), plan.out_ports.end());
+  plan.out_ports.erase(std::unique(plan.out_ports.begin(), plan.out_ports.end()), plan.out_ports.end());
   const size_t n_tx_listed = profile.lcores.tx.size();
-  if (!plan.rx_ports.empty() && plan.ports.size() < n_tx_listed)
-    errs.push_back("[lcores] tx lists " + std::to_string(n_tx_listed) + " lcores but there are only " +
-                   std::to_string(plan.ports.size()) + " ports in use: each port has one TX lcore; list fewer TX lcores");
-  if (!errs.empty()) return errs;
+  if (!plan.rx_ports.empty() && plan.out_ports.size() < n_tx_listed)
+    errs.add_error("[lcores] tx lists " + std::to_string(n_tx_listed) + " lcores but there are only " +
+                   std::to_string(plan.out_ports.size()) +
+                   " output ports: each output port has one TX lcore; list fewer TX lcores");
+  if (!errs.ok()) return errs;
 
   // Every lcore with a role, ascending id.
   std::map<unsigned, PlanLcore> by_id;
@@ -143,10 +149,10 @@ std::vector<std::string> make_plan(const Profile& profile, const EalFacts& eal, 
   for (size_t i = 0; i < plan.edf.size(); ++i) at(plan.edf[i]).edf = static_cast<int>(i);
   for (size_t i = 0; i < plan.tx.size(); ++i) at(plan.tx[i]).tx = static_cast<int>(i);
   plan.tx_lcore_of_port.assign(plan.ports.empty() ? 0 : size_t{plan.ports.back()} + 1, -1);
-  for (size_t i = 0; i < plan.ports.size(); ++i) {
+  for (size_t i = 0; i < plan.out_ports.size(); ++i) {
     const size_t t = i % plan.tx.size();
-    plan.tx_lcore_of_port[plan.ports[i]] = static_cast<int>(t);
-    at(plan.tx[t]).tx_ports.push_back(plan.ports[i]);
+    plan.tx_lcore_of_port[plan.out_ports[i]] = static_cast<int>(t);
+    at(plan.tx[t]).tx_ports.push_back(plan.out_ports[i]);
   }
   for (auto& [id, l] : by_id) plan.lcores.push_back(std::move(l));
 
@@ -176,12 +182,12 @@ std::vector<std::string> make_plan(const Profile& profile, const EalFacts& eal, 
   // Mbufs the pipeline can hold at once.
   uint64_t hold = 0;
   for (uint16_t p : plan.rx_ports) hold += uint64_t{profile.port(p).rx_queues} * (pc.rxd + pc.burst);
-  const uint64_t n_ports = plan.ports.size();
+  const uint64_t n_out = plan.out_ports.size();
   for (size_t q = 0; q < plan.n_queues; ++q)
-    hold += uint64_t{plan.rx_ring_size[q]} * r * w + uint64_t{plan.tx_ring_size[q]} * w * n_ports;
-  hold += uint64_t{pc.burst} * plan.n_queues * (w + n_ports);  // EDF staging per worker, TX staging per port
+    hold += uint64_t{plan.rx_ring_size[q]} * r * w + uint64_t{plan.tx_ring_size[q]} * w * n_out;
+  hold += uint64_t{pc.burst} * plan.n_queues * (w + n_out);  // EDF staging per worker, TX staging per port
   hold += uint64_t{pc.mbuf_cache} * (plan.lcores.size() + 1) * plan.pool_sockets.size();
-  hold += uint64_t{pc.txd} * n_ports;
+  hold += uint64_t{pc.txd} * plan.ports.size();
   plan.mbufs_held = hold;
 
   out = std::move(plan);

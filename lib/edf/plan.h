@@ -9,7 +9,7 @@
 // Dealing (round robin, as l3fwd and testpmd do):
 // - Inputs: for each receiving port in ascending order, queues 0..rx_queues-1; input i goes to
 //   RX lcore rx[i % R]. An input sends to its port's tx_port, or back out of its own port.
-// - Ports (receiving ports and their output ports, ascending): port i goes to TX lcore tx[i % T].
+// - Output ports (those some input sends to, ascending): port i goes to TX lcore tx[i % T].
 // Rings: one single-producer/single-consumer ring per (RX lcore, worker, queue) and per (worker,
 // output port, queue). A class's rx_ring and tx_ring stay what one worker, and one port, can hold
 // in total: each RX->EDF ring of a queue has ceil(rx_ring / R) slots, each EDF->TX ring
@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "edf/profile.h"
+#include "edf/status.h"
 
 namespace edf {
 
@@ -56,7 +57,8 @@ struct Plan {
   std::vector<PlanLcore> lcores;         // every lcore with a role, ascending id
   std::vector<uint16_t> rx_ports;        // ports received from (portmask), ascending
   std::vector<uint16_t> ports;           // rx_ports and their output ports, ascending
-  std::vector<int> tx_lcore_of_port;     // indexed by port id (size max port + 1): index in tx, -1 if none
+  std::vector<uint16_t> out_ports;       // ports some input sends to, ascending: each has one TX lcore
+  std::vector<int> tx_lcore_of_port;     // indexed by port id (size max port + 1): index in tx, -1 if not an output
   size_t n_queues = 0;                   // classes, or 1 with scheduling = fifo
   std::vector<uint8_t> queue_of;         // class -> queue
   std::vector<uint32_t> queue_quantum_bytes;  // per queue: egress DRR quantum (1 with fifo: plain FIFO)
@@ -69,14 +71,14 @@ struct Plan {
   uint64_t mbufs_held = 0;
 
   [[nodiscard]] size_t n_rx_rings() const { return rx.size() * edf.size() * n_queues; }
-  [[nodiscard]] size_t n_tx_rings() const { return edf.size() * ports.size() * n_queues; }
+  [[nodiscard]] size_t n_tx_rings() const { return edf.size() * out_ports.size() * n_queues; }
   // The lcore `id`, or nullptr when it holds no role.
   [[nodiscard]] const PlanLcore* lcore(unsigned id) const;
 };
 
 // Lays out `profile` (already validated by load_profile/validate_profile) on what EAL found. On
-// success returns no messages and sets `out`; otherwise returns every problem, in the order ports,
-// lcores, dealing, and leaves `out` untouched.
-[[nodiscard]] std::vector<std::string> make_plan(const Profile& profile, const EalFacts& eal, Plan& out);
+// success returns OK and sets `out`; otherwise returns every problem, in the order ports, lcores,
+// dealing, and leaves `out` untouched.
+[[nodiscard]] Status make_plan(const Profile& profile, const EalFacts& eal, Plan& out);
 
 }  // namespace edf

@@ -13,8 +13,6 @@
 namespace edf {
 namespace {
 
-using Err = std::optional<std::string>;
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -22,12 +20,12 @@ std::string_view trim(std::string_view s) {
 }
 
 template <typename F>
-Err for_each_item(std::string_view list, F&& f) {
-  if (trim(list).empty()) return "empty list";
+Status for_each_item(std::string_view list, F&& f) {
+  if (trim(list).empty()) return Status::error("empty list");
   while (true) {
     const size_t comma = list.find(',');
-    if (Err e = f(trim(list.substr(0, comma)))) return e;
-    if (comma == std::string_view::npos) return std::nullopt;
+    if (Status e = f(trim(list.substr(0, comma))); !e.ok()) return e;
+    if (comma == std::string_view::npos) return {};
     list.remove_prefix(comma + 1);
   }
 }
@@ -83,43 +81,45 @@ std::string lcores_text(const std::vector<int32_t>& v) {
 
 // A list longer than this, as written back, would make a line the INI reader refuses: every
 // profile edfpipe accepts must dump and load back (docs/configuration.md, "File format").
-Err check_list_length(const std::string& written) {
-  if (written.size() <= kMaxListChars) return std::nullopt;
-  return "list too long: " + std::to_string(written.size()) + " characters as --dump-profile writes it, at most " +
-         std::to_string(kMaxListChars);
+Status check_list_length(const std::string& written) {
+  if (written.size() <= kMaxListChars) return {};
+  return Status::error("list too long: " + std::to_string(written.size()) +
+                       " characters as --dump-profile writes it, at most " + std::to_string(kMaxListChars));
 }
 
-Err parse_range(std::string_view s, PortRange& r) {
+Status parse_range(std::string_view s, PortRange& r) {
   const size_t dash = s.find('-');
   if (dash == std::string_view::npos) {
-    if (Err e = parse_uint<uint16_t>(s, 0, 65535, r.first)) return "port '" + std::string(s) + "': " + *e;
+    if (Status e = parse_uint<uint16_t>(s, 0, 65535, r.first); !e.ok())
+      return e.within("port '" + std::string(s) + "': ");
     r.last = r.first;
-    return std::nullopt;
+    return {};
   }
-  if (Err e = parse_uint<uint16_t>(trim(s.substr(0, dash)), 0, 65535, r.first))
-    return "range '" + std::string(s) + "': " + *e;
-  if (Err e = parse_uint<uint16_t>(trim(s.substr(dash + 1)), 0, 65535, r.last))
-    return "range '" + std::string(s) + "': " + *e;
-  if (r.last < r.first) return "range '" + std::string(s) + "' ends before it starts";
-  return std::nullopt;
+  if (Status e = parse_uint<uint16_t>(trim(s.substr(0, dash)), 0, 65535, r.first); !e.ok())
+    return e.within("range '" + std::string(s) + "': ");
+  if (Status e = parse_uint<uint16_t>(trim(s.substr(dash + 1)), 0, 65535, r.last); !e.ok())
+    return e.within("range '" + std::string(s) + "': ");
+  if (r.last < r.first) return Status::error("range '" + std::string(s) + "' ends before it starts");
+  return {};
 }
 
-Err parse_bool(std::string_view s, bool& out) {
+Status parse_bool(std::string_view s, bool& out) {
   if (s == "yes" || s == "true" || s == "1" || s == "on") out = true;
   else if (s == "no" || s == "false" || s == "0" || s == "off") out = false;
-  else return "expected yes or no";
-  return std::nullopt;
+  else return Status::error("expected yes or no");
+  return {};
 }
 
-Err parse_lcore(std::string_view s, int32_t& out) {
+Status parse_lcore(std::string_view s, int32_t& out) {
   if (s == "auto") {
     out = kAutoLcore;
-    return std::nullopt;
+    return {};
   }
   uint32_t v = 0;
-  if (Err e = parse_uint<uint32_t>(s, 0, 1023, v)) return "lcore '" + std::string(s) + "': " + *e + " (or auto)";
+  if (Status e = parse_uint<uint32_t>(s, 0, 1023, v); !e.ok())
+    return Status::error("lcore '" + std::string(s) + "': " + e.message() + " (or auto)");
   out = static_cast<int32_t>(v);
-  return std::nullopt;
+  return {};
 }
 
 // Class names become parts of ring names ("edf_out_p15_" + name must fit DPDK's 28-character
@@ -142,11 +142,12 @@ ClassConfig make_class(std::string name, uint32_t budget_us, std::vector<PortRan
   return c;
 }
 
-Err apply_pipeline(PipelineConfig& c, std::string_view key, std::string_view v) {
+Status apply_pipeline(PipelineConfig& c, std::string_view key, std::string_view v) {
   if (key == "portmask") {  // hexadecimal with or without 0x, as testpmd and l3fwd read it
     const std::string hex = v.starts_with("0x") || v.starts_with("0X") ? std::string(v) : "0x" + std::string(v);
-    if (Err e = parse_uint<uint64_t>(hex, 0, UINT64_MAX, c.portmask, true)) return "hexadecimal port mask: " + *e;
-    return std::nullopt;
+    if (Status e = parse_uint<uint64_t>(hex, 0, UINT64_MAX, c.portmask, true); !e.ok())
+      return e.within("hexadecimal port mask: ");
+    return {};
   }
   if (key == "burst") return parse_uint<uint32_t>(v, 1, uint32_t{kMaxBurst}, c.burst);
   if (key == "rxd") return parse_uint<uint16_t>(v, 64, 16384, c.rxd);
@@ -156,14 +157,14 @@ Err apply_pipeline(PipelineConfig& c, std::string_view key, std::string_view v) 
   if (key == "scheduling") {
     if (v == "edf") c.scheduling = Scheduling::kEdf;
     else if (v == "fifo") c.scheduling = Scheduling::kFifo;
-    else return "expected edf or fifo";
-    return std::nullopt;
+    else return Status::error("expected edf or fifo");
+    return {};
   }
   if (key == "processing") {
     if (v == "fwd") c.processing = Processing::kFwd;
     else if (v == "spin") c.processing = Processing::kSpin;
-    else return "expected fwd or spin";
-    return std::nullopt;
+    else return Status::error("expected fwd or spin");
+    return {};
   }
   if (key == "spin_base_ns") return parse_uint<uint32_t>(v, 0, 100000000, c.spin_base_ns);
   if (key == "spin_per_byte_ns") return parse_uint<uint32_t>(v, 0, 1000000, c.spin_per_byte_ns);
@@ -172,8 +173,8 @@ Err apply_pipeline(PipelineConfig& c, std::string_view key, std::string_view v) 
     if (v == "spin") c.idle = IdlePolicy::kSpin;
     else if (v == "yield") c.idle = IdlePolicy::kYield;
     else if (v == "sleep") c.idle = IdlePolicy::kSleep;
-    else return "expected spin, yield or sleep";
-    return std::nullopt;
+    else return Status::error("expected spin, yield or sleep");
+    return {};
   }
   if (key == "idle_polls") return parse_uint<uint32_t>(v, 1, 1000000000, c.idle_polls);
   if (key == "idle_sleep_us") return parse_uint<uint32_t>(v, 1, 1000000, c.idle_sleep_us);
@@ -182,47 +183,50 @@ Err apply_pipeline(PipelineConfig& c, std::string_view key, std::string_view v) 
   if (key == "stats_period_s") return parse_uint<uint32_t>(v, 0, 86400, c.stats_period_s);
   if (key == "duration_s") return parse_uint<uint32_t>(v, 0, 31536000, c.duration_s);
   if (key == "idle_exit_ms") return parse_uint<uint32_t>(v, 0, 86400000, c.idle_exit_ms);
-  return "unknown key in [pipeline]";
+  return Status::error("unknown key in [pipeline]");
 }
 
-Err apply_class(ClassConfig& c, std::string_view key, std::string_view v) {
+Status apply_class(ClassConfig& c, std::string_view key, std::string_view v) {
   if (key == "budget_us") return parse_uint<uint32_t>(v, 1, 60000000, c.budget_us);
   if (key == "udp_dst_ports") {
     if (v == "none") {
       c.udp_dst_ports.clear();
-      return std::nullopt;
+      return {};
     }
     std::vector<PortRange> ranges;
-    if (Err e = for_each_item(v, [&](std::string_view item) -> Err {
+    if (Status e = for_each_item(v, [&](std::string_view item) -> Status {
           PortRange r;
-          if (Err e2 = parse_range(item, r)) return e2;
+          if (Status e2 = parse_range(item, r); !e2.ok()) return e2;
           ranges.push_back(r);
-          return std::nullopt;
-        }))
+          return {};
+        });
+        !e.ok())
       return e;
-    if (Err e = check_list_length(ports_text(ranges))) return e;
+    if (Status e = check_list_length(ports_text(ranges)); !e.ok()) return e;
     c.udp_dst_ports = std::move(ranges);
-    return std::nullopt;
+    return {};
   }
   if (key == "dscp") {
     if (v == "none") {
       c.dscp.clear();
-      return std::nullopt;
+      return {};
     }
     std::vector<uint8_t> values;
-    if (Err e = for_each_item(v, [&](std::string_view item) -> Err {
+    if (Status e = for_each_item(v, [&](std::string_view item) -> Status {
           uint8_t d = 0;
-          if (Err e2 = parse_uint<uint8_t>(item, 0, 63, d)) return "DSCP '" + std::string(item) + "': " + *e2;
+          if (Status e2 = parse_uint<uint8_t>(item, 0, 63, d); !e2.ok())
+            return e2.within("DSCP '" + std::string(item) + "': ");
           values.push_back(d);
-          return std::nullopt;
-        }))
+          return {};
+        });
+        !e.ok())
       return e;
-    if (Err e = check_list_length(dscp_text(values))) return e;
+    if (Status e = check_list_length(dscp_text(values)); !e.ok()) return e;
     c.dscp = std::move(values);
-    return std::nullopt;
+    return {};
   }
   if (key == "quantum_bytes") {
-    if (v == "0") return "DRR quantum cannot be zero";
+    if (v == "0") return Status::error("DRR quantum cannot be zero");
     return parse_uint<uint32_t>(v, 64, 16777216, c.quantum_bytes);
   }
   if (key == "rx_ring") return parse_uint<uint32_t>(v, 64, 1048576, c.rx_ring);
@@ -230,126 +234,130 @@ Err apply_class(ClassConfig& c, std::string_view key, std::string_view v) {
   if (key == "expired") {
     if (v == "deliver") c.expired = ExpiredPolicy::kDeliver;
     else if (v == "drop") c.expired = ExpiredPolicy::kDrop;
-    else return "expected deliver or drop";
-    return std::nullopt;
+    else return Status::error("expected deliver or drop");
+    return {};
   }
   if (key == "default") return parse_bool(v, c.is_default);
-  return "unknown key in a [class ...] section";
+  return Status::error("unknown key in a [class ...] section");
 }
 
-Err apply_port(PortConfig& c, std::string_view key, std::string_view v) {
+Status apply_port(PortConfig& c, std::string_view key, std::string_view v) {
   if (key == "rx_queues") return parse_uint<uint16_t>(v, 1, 16, c.rx_queues);
   if (key == "tx_port") {
     if (v == "same") {
       c.tx_port = -1;
-      return std::nullopt;
+      return {};
     }
     uint16_t p = 0;
-    if (Err e = parse_uint<uint16_t>(v, 0, 1023, p)) return *e + " (or same)";
+    if (Status e = parse_uint<uint16_t>(v, 0, 1023, p); !e.ok()) return Status::error(e.message() + " (or same)");
     c.tx_port = p;
-    return std::nullopt;
+    return {};
   }
   if (key == "rate_bps") return parse_uint<uint64_t>(v, 0, 400000000000ull, c.rate_bps);
   if (key == "rate_burst_bytes") return parse_uint<uint32_t>(v, 2048, 16777216, c.rate_burst_bytes);
   if (key == "rx_quantum_bytes") {
-    if (v == "0") return "DRR quantum cannot be zero";
+    if (v == "0") return Status::error("DRR quantum cannot be zero");
     return parse_uint<uint32_t>(v, 64, 16777216, c.rx_quantum_bytes);
   }
-  return "unknown key in a [port N] section";
+  return Status::error("unknown key in a [port N] section");
 }
 
-Err apply_fwd(Profile& p, std::string_view key, std::string_view v) {
-  if (key != "udp_port_map") return "unknown key in [fwd]";
+Status apply_fwd(Profile& p, std::string_view key, std::string_view v) {
+  if (key != "udp_port_map") return Status::error("unknown key in [fwd]");
   std::vector<PortMapRange> map;
   if (v != "none") {
-    if (Err e = for_each_item(v, [&](std::string_view item) -> Err {
+    if (Status e = for_each_item(v, [&](std::string_view item) -> Status {
           const size_t colon = item.find(':');
           if (colon == std::string_view::npos)
-            return "map '" + std::string(item) + "': expected IN_FIRST-IN_LAST:OUT_FIRST[-OUT_LAST]";
+            return Status::error("map '" + std::string(item) + "': expected IN_FIRST-IN_LAST:OUT_FIRST[-OUT_LAST]");
           PortRange in, out;
-          if (Err e2 = parse_range(trim(item.substr(0, colon)), in)) return e2;
-          if (Err e2 = parse_range(trim(item.substr(colon + 1)), out)) return e2;
+          if (Status e2 = parse_range(trim(item.substr(0, colon)), in); !e2.ok()) return e2;
+          if (Status e2 = parse_range(trim(item.substr(colon + 1)), out); !e2.ok()) return e2;
           const bool out_is_range = item.substr(colon + 1).find('-') != std::string_view::npos;
           if (out_is_range && out.last - out.first != in.last - in.first)
-            return "map '" + std::string(item) + "': input and output ranges differ in width";
+            return Status::error("map '" + std::string(item) + "': input and output ranges differ in width");
           if (uint32_t{out.first} + (in.last - in.first) > 65535)
-            return "map '" + std::string(item) + "': output range runs past port 65535";
+            return Status::error("map '" + std::string(item) + "': output range runs past port 65535");
           map.push_back({in.first, in.last, out.first});
-          return std::nullopt;
-        }))
+          return {};
+        });
+        !e.ok())
       return e;
-    if (Err e = check_list_length(map_text(map))) return e;
+    if (Status e = check_list_length(map_text(map)); !e.ok()) return e;
   }
   p.udp_port_map = std::move(map);
-  return std::nullopt;
+  return {};
 }
 
 // What is wrong with a role's lcore list, or nothing: ids 0..1023 or `auto` alone, none twice, at
 // most `max` of them. One pass.
-Err check_lcore_list(const std::vector<int32_t>& ids, size_t max, const char* what) {
-  if (ids.empty()) return "empty list";
+Status check_lcore_list(const std::vector<int32_t>& ids, size_t max, const char* what) {
+  if (ids.empty()) return Status::error("empty list");
   std::bitset<1024> listed;  // lcore ids are 0..1023
   bool has_auto = false;
   for (int32_t id : ids) {
     if (id == kAutoLcore) {
-      if (has_auto) return "lcore auto listed twice";
+      if (has_auto) return Status::error("lcore auto listed twice");
       has_auto = true;
       continue;
     }
-    if (id < 0 || id > 1023) return "lcore " + std::to_string(id) + ": out of range 0..1023 (or auto)";
-    if (listed.test(static_cast<size_t>(id))) return "lcore " + std::to_string(id) + " listed twice";
+    if (id < 0 || id > 1023) return Status::error("lcore " + std::to_string(id) + ": out of range 0..1023 (or auto)");
+    if (listed.test(static_cast<size_t>(id))) return Status::error("lcore " + std::to_string(id) + " listed twice");
     listed.set(static_cast<size_t>(id));
   }
-  if (ids.size() > 1 && has_auto) return "auto cannot be mixed with lcore ids";
-  if (ids.size() > max) return std::to_string(ids.size()) + " lcores listed, at most " + std::to_string(max) + " " + what;
-  return std::nullopt;
+  if (ids.size() > 1 && has_auto) return Status::error("auto cannot be mixed with lcore ids");
+  if (ids.size() > max)
+    return Status::error(std::to_string(ids.size()) + " lcores listed, at most " + std::to_string(max) + " " + what);
+  return {};
 }
 
-Err apply_lcores(LcoreRoles& r, std::string_view key, std::string_view v) {
+Status apply_lcores(LcoreRoles& r, std::string_view key, std::string_view v) {
   std::vector<int32_t>* list = key == "rx" ? &r.rx : key == "edf" ? &r.edf : key == "tx" ? &r.tx : nullptr;
-  if (!list) return "unknown key in [lcores] (expected rx, edf, tx)";
+  if (!list) return Status::error("unknown key in [lcores] (expected rx, edf, tx)");
   std::vector<int32_t> ids;
-  if (Err e = for_each_item(v, [&](std::string_view item) -> Err {
+  if (Status e = for_each_item(v, [&](std::string_view item) -> Status {
         int32_t id = 0;
-        if (Err e2 = parse_lcore(item, id)) return e2;
+        if (Status e2 = parse_lcore(item, id); !e2.ok()) return e2;
         ids.push_back(id);
-        return std::nullopt;
-      }))
+        return {};
+      });
+      !e.ok())
     return e;
   const bool rx = key == "rx", edf = key == "edf";
-  if (Err e = check_lcore_list(ids, rx ? kMaxRxLcores : edf ? kMaxWorkers : kMaxTxLcores,
-                               rx ? "RX lcores" : edf ? "EDF workers" : "TX lcores"))
+  if (Status e = check_lcore_list(ids, rx ? kMaxRxLcores : edf ? kMaxWorkers : kMaxTxLcores,
+                                  rx ? "RX lcores" : edf ? "EDF workers" : "TX lcores");
+      !e.ok())
     return e;
   *list = std::move(ids);
-  return std::nullopt;
+  return {};
 }
 
 // The port id of a `port N` section, N exactly as written: "port 00" or "port  0" is refused
 // rather than read as port 0, so that two spellings cannot reach one port (a class name is
 // likewise taken as written: "class  high" names " high", which valid_class_name() refuses).
-Err parse_port_id(std::string_view text, uint16_t& id) {
+Status parse_port_id(std::string_view text, uint16_t& id) {
   if (text.size() > 1 && text.front() == '0' && (text[1] == 'x' || text[1] == 'X'))
-    return "port id '" + std::string(text) + "': a decimal number is expected, e.g. [port 1]";
+    return Status::error("port id '" + std::string(text) + "': a decimal number is expected, e.g. [port 1]");
   if (text.size() > 1 && text.front() == '0')
-    return "port id '" + std::string(text) + "': write it without leading zeros";
-  if (Err e = parse_uint<uint16_t>(text, 0, 1023, id)) return "port id " + *e;
-  return std::nullopt;
+    return Status::error("port id '" + std::string(text) + "': write it without leading zeros");
+  if (Status e = parse_uint<uint16_t>(text, 0, 1023, id); !e.ok()) return e.within("port id ");
+  return {};
 }
 
 // Why a section name is not one edfpipe reads, or nothing. apply_setting() makes the same checks
 // on the way to a key; this serves sections that hold no key, so a misspelt one is not ignored.
-Err check_section_name(std::string_view section) {
-  if (section == "pipeline" || section == "lcores" || section == "fwd") return std::nullopt;
+Status check_section_name(std::string_view section) {
+  if (section == "pipeline" || section == "lcores" || section == "fwd") return {};
   if (section.starts_with("class ")) {
     if (!valid_class_name(section.substr(6)))
-      return "class name must be 1-" + std::to_string(kMaxClassNameLen) + " characters of a-z, 0-9 or _";
-    return std::nullopt;
+      return Status::error("class name must be 1-" + std::to_string(kMaxClassNameLen) + " characters of a-z, 0-9 or _");
+    return {};
   }
   if (section.starts_with("port ")) {
     uint16_t id = 0;
     return parse_port_id(section.substr(5), id);
   }
-  return "unknown section (expected pipeline, lcores, fwd, class NAME, port N)";
+  return Status::error("unknown section (expected pipeline, lcores, fwd, class NAME, port N)");
 }
 
 bool ranges_overlap(const PortRange& a, const PortRange& b) {
@@ -418,8 +426,7 @@ Profile default_profile() {
   return p;
 }
 
-std::optional<std::string> apply_setting(Profile& p, std::string_view section,
-                                         std::string_view key, std::string_view value) {
+Status apply_setting(Profile& p, std::string_view section, std::string_view key, std::string_view value) {
   section = trim(section);
   key = trim(key);
   value = trim(value);
@@ -429,12 +436,13 @@ std::optional<std::string> apply_setting(Profile& p, std::string_view section,
   if (section.starts_with("class ")) {
     const std::string_view name = section.substr(6);  // as written: see parse_port_id()
     if (!valid_class_name(name))
-      return "class name '" + std::string(name) + "' must be 1-" + std::to_string(kMaxClassNameLen) + " characters of a-z, 0-9 or _";
+      return Status::error("class name '" + std::string(name) + "' must be 1-" + std::to_string(kMaxClassNameLen) +
+                           " characters of a-z, 0-9 or _");
     auto it = std::find_if(p.classes.begin(), p.classes.end(),
                            [&](const ClassConfig& c) { return c.name == name; });
     if (it == p.classes.end()) {
       if (p.classes.size() >= kMaxClasses)
-        return "too many classes (at most " + std::to_string(kMaxClasses) + ")";
+        return Status::error("too many classes (at most " + std::to_string(kMaxClasses) + ")");
       p.classes.push_back(make_class(std::string(name), 0, {}, 4096, false));
       it = p.classes.end() - 1;
     }
@@ -442,7 +450,8 @@ std::optional<std::string> apply_setting(Profile& p, std::string_view section,
   }
   if (section.starts_with("port ")) {
     uint16_t id = 0;
-    if (Err e = parse_port_id(section.substr(5), id)) return "section [" + std::string(section) + "]: " + *e;
+    if (Status e = parse_port_id(section.substr(5), id); !e.ok())
+      return e.within("section [" + std::string(section) + "]: ");
     auto it = std::find_if(p.ports.begin(), p.ports.end(),
                            [&](const PortConfig& c) { return c.port_id == id; });
     if (it == p.ports.end()) {
@@ -453,8 +462,8 @@ std::optional<std::string> apply_setting(Profile& p, std::string_view section,
     }
     return apply_port(*it, key, value);
   }
-  return "unknown section [" + std::string(section) +
-         "] (expected pipeline, lcores, fwd, class NAME, port N)";
+  return Status::error("unknown section [" + std::string(section) +
+                       "] (expected pipeline, lcores, fwd, class NAME, port N)");
 }
 
 std::vector<std::string> profile_warnings(const Profile& p) {
@@ -474,9 +483,9 @@ std::vector<std::string> profile_warnings(const Profile& p) {
   return warns;
 }
 
-std::vector<std::string> validate_profile(const Profile& p) {
-  std::vector<std::string> errs;
-  if (p.classes.empty()) errs.push_back("no traffic classes: define at least one [class NAME]");
+Status validate_profile(const Profile& p) {
+  Status errs;
+  if (p.classes.empty()) errs.add_error("no traffic classes: define at least one [class NAME]");
   std::vector<RangeAt> ranges;
   std::vector<uint64_t> dscp_mask(p.classes.size(), 0);  // bit d: the class claims DSCP d
   for (size_t i = 0; i < p.classes.size(); ++i) {
@@ -498,54 +507,54 @@ std::vector<std::string> validate_profile(const Profile& p) {
     if (a.is_default) {
       defaults += (n_defaults++ ? ", " : "") + a.name;
     }
-    if (a.budget_us == 0) errs.push_back("[class " + a.name + "] budget_us is missing (microseconds, > 0)");
+    if (a.budget_us == 0) errs.add_error("[class " + a.name + "] budget_us is missing (microseconds, > 0)");
     const size_t first_overlap = next_overlap;
     while (next_overlap < overlaps.size() && overlaps[next_overlap].first.owner == i) ++next_overlap;
     for (size_t o = first_overlap; o < next_overlap; ++o)  // with later classes first, then within this one
-      if (overlaps[o].second.owner != i) errs.push_back(overlap_text(overlaps[o]));
+      if (overlaps[o].second.owner != i) errs.add_error(overlap_text(overlaps[o]));
     for (size_t j = i + 1; j < p.classes.size(); ++j) {
       uint64_t shared = dscp_mask[i] & dscp_mask[j];
       for (uint8_t d : a.dscp)
         if (shared & (uint64_t{1} << (d & 63))) {
           shared &= ~(uint64_t{1} << (d & 63));  // once per value, however often it is listed
-          errs.push_back("[class " + a.name + "] and [class " + p.classes[j].name + "] both claim dscp " +
+          errs.add_error("[class " + a.name + "] and [class " + p.classes[j].name + "] both claim dscp " +
                          std::to_string(d));
         }
     }
     for (size_t o = first_overlap; o < next_overlap; ++o)
-      if (overlaps[o].second.owner == i) errs.push_back(overlap_text(overlaps[o]));
+      if (overlaps[o].second.owner == i) errs.add_error(overlap_text(overlaps[o]));
   }
-  if (n_defaults > 1) errs.push_back("more than one class has default = yes: " + defaults);
+  if (n_defaults > 1) errs.add_error("more than one class has default = yes: " + defaults);
   // A class with no rule that is not the default can never receive a packet: most likely a
   // misspelt name in --set 'class NAME.KEY=...' that created a new class.
   for (size_t i = 0; i < p.classes.size() && n_defaults <= 1; ++i) {
     const ClassConfig& k = p.classes[i];
     if (k.udp_dst_ports.empty() && k.dscp.empty() && i != p.default_class())
-      errs.push_back("[class " + k.name + "] has no udp_dst_ports, no dscp and is not the default class: no " +
+      errs.add_error("[class " + k.name + "] has no udp_dst_ports, no dscp and is not the default class: no " +
                      "packet can reach it (a misspelt class name?)");
   }
   std::vector<RangeAt> inputs;
   for (size_t i = 0; i < p.udp_port_map.size(); ++i)
     inputs.push_back({{p.udp_port_map[i].in_first, p.udp_port_map[i].in_last}, 0, i});
   for (const auto& [a, b] : find_overlaps(std::move(inputs)))
-    errs.push_back("[fwd] udp_port_map input ranges " + range_text(a.r) + " and " + range_text(b.r) + " overlap");
+    errs.add_error("[fwd] udp_port_map input ranges " + range_text(a.r) + " and " + range_text(b.r) + " overlap");
   const std::pair<const char*, const std::vector<int32_t>*> roles[] = {
       {"rx", &p.lcores.rx}, {"edf", &p.lcores.edf}, {"tx", &p.lcores.tx}};
   const size_t max_of[] = {kMaxRxLcores, kMaxWorkers, kMaxTxLcores};
   const char* what_of[] = {"RX lcores", "EDF workers", "TX lcores"};
   for (size_t i = 0; i < 3; ++i)
-    if (Err e = check_lcore_list(*roles[i].second, max_of[i], what_of[i]))
-      errs.push_back(std::string("[lcores] ") + roles[i].first + " = " + lcores_text(*roles[i].second) + ": " + *e);
+    if (Status e = check_lcore_list(*roles[i].second, max_of[i], what_of[i]); !e.ok())
+      errs.add(e.within(std::string("[lcores] ") + roles[i].first + " = " + lcores_text(*roles[i].second) + ": "));
   if (p.pipeline.mbuf_cache > p.pipeline.mbufs / 4)
-    errs.push_back("[pipeline] mbuf_cache = " + std::to_string(p.pipeline.mbuf_cache) +
+    errs.add_error("[pipeline] mbuf_cache = " + std::to_string(p.pipeline.mbuf_cache) +
                    ": larger than mbufs / 4 (" + std::to_string(p.pipeline.mbufs / 4) + ")");
   return errs;
 }
 
-std::vector<std::string> load_profile(const IniDocument& doc, const Profile& base, Profile& out) {
+Status load_profile(const IniDocument& doc, const Profile& base, Profile& out) {
   Profile p = base;
   p.source = doc.path;
-  std::vector<std::string> errs;
+  Status errs;
   auto where = [&](int line) {
     return line > 0 ? doc.path + ":" + std::to_string(line) : doc.path;
   };
@@ -555,7 +564,7 @@ std::vector<std::string> load_profile(const IniDocument& doc, const Profile& bas
   std::unordered_map<std::string_view, int> seen_sections;  // name -> line of its first header
   for (const IniSection& s : doc.sections) {
     if (auto [it, fresh] = seen_sections.try_emplace(s.name, s.line); !fresh) {
-      errs.push_back(where(s.line) + ": [" + s.name + "] appears twice" + first_at(it->second));
+      errs.add_error(where(s.line) + ": [" + s.name + "] appears twice" + first_at(it->second));
       continue;
     }
     if (s.name.starts_with("class ") && !classes_replaced) {
@@ -563,29 +572,28 @@ std::vector<std::string> load_profile(const IniDocument& doc, const Profile& bas
       classes_replaced = true;
     }
     if (s.entries.empty()) {
-      if (Err e = check_section_name(s.name)) {
-        errs.push_back(where(s.line) + ": [" + s.name + "]: " + *e);
+      if (Status e = check_section_name(s.name); !e.ok()) {
+        errs.add(e.within(where(s.line) + ": [" + s.name + "]: "));
         continue;
       }
     }
     if (s.name.starts_with("class ") && s.entries.empty()) {
-      if (Err e = apply_setting(p, s.name, "default", "no"))  // creates the class
-        errs.push_back(where(s.line) + ": [" + s.name + "]: " + *e);
+      if (Status e = apply_setting(p, s.name, "default", "no"); !e.ok())  // creates the class
+        errs.add(e.within(where(s.line) + ": [" + s.name + "]: "));
     }
     std::unordered_map<std::string_view, int> seen_keys;  // key -> line of its first occurrence
     for (const IniEntry& e : s.entries) {
       const std::string loc = where(e.line) + ": [" + s.name + "] " + e.key + " = " + e.value + ": ";
       if (auto [it, fresh] = seen_keys.try_emplace(e.key, e.line); !fresh) {
-        errs.push_back(loc + "key given twice in this section" + first_at(it->second));
+        errs.add_error(loc + "key given twice in this section" + first_at(it->second));
         continue;
       }
-      if (Err why = apply_setting(p, s.name, e.key, e.value)) errs.push_back(loc + *why);
+      if (Status why = apply_setting(p, s.name, e.key, e.value); !why.ok()) errs.add(why.within(loc));
     }
   }
   // Cross-checks only on a profile whose every value parsed: a bad value already said why.
-  if (errs.empty())
-    for (std::string& e : validate_profile(p)) errs.push_back(doc.path + ": " + e);
-  if (errs.empty()) out = std::move(p);
+  if (errs.ok()) errs.add(validate_profile(p).within(doc.path + ": "));
+  if (errs.ok()) out = std::move(p);
   return errs;
 }
 

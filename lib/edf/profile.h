@@ -7,16 +7,17 @@
 // two spellings never reach one class or port. Lists are limited to kMaxListChars as
 // profile_to_ini() writes them, so every accepted profile dumps to lines the reader takes back.
 // Validate, then commit (STYLE rule 7): load_profile() works on a copy and changes its output
-// only when every key and every cross-check passed; otherwise it returns every problem as
+// only when every key and every cross-check passed; otherwise its Status holds every problem as
 // "file:line: [section] key = value: why". Checks that need EAL (does port 3 exist? is lcore 5
 // enabled?) are made by src/ before anything starts. Control path only: allocates freely.
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "edf/status.h"
 
 namespace edf {
 
@@ -136,28 +137,30 @@ struct Profile {
 // low 8084-8085 100 ms, best_effort the rest, 1 s) and its port map 8080-8085 -> 9080-9085.
 [[nodiscard]] Profile default_profile();
 
-// Applies every entry of `doc` on top of `base`. On success returns no messages and sets `out`;
-// otherwise returns every problem found and leaves `out` untouched. A profile that has any
-// [class ...] section replaces the default classes with its own, in file order. A section or a
-// key within a section given twice is an error. Linear in the number of entries.
-[[nodiscard]] std::vector<std::string> load_profile(const IniDocument& doc, const Profile& base,
-                                                    Profile& out);
+// Applies every entry of `doc` on top of `base`. On success returns OK and sets `out`; otherwise
+// returns every problem found and leaves `out` untouched. A profile that has any [class ...]
+// section replaces the default classes with its own, in file order. A section or a key within a
+// section given twice is an error. Linear in the number of entries.
+[[nodiscard]] Status load_profile(const IniDocument& doc, const Profile& base, Profile& out);
 
-// Sets one key; returns why the value is refused, or nothing. `section` is as in the INI file
-// ("pipeline", "class high", "port 0", "lcores", "fwd"). Creates a class or port on first use.
-[[nodiscard]] std::optional<std::string> apply_setting(Profile& p, std::string_view section,
-                                                       std::string_view key,
-                                                       std::string_view value);
+// Sets one key. Returns OK, or one message saying why the value is refused but not where
+// ("out of range 1..256"): the caller knows the file line or option and places it with
+// Status::within(). `section` is as in the INI file ("pipeline", "class high", "port 0",
+// "lcores", "fwd"). Creates a class or port on first use.
+[[nodiscard]] Status apply_setting(Profile& p, std::string_view section, std::string_view key,
+                                   std::string_view value);
 
 // Cross-checks that span keys: class count, unique names, one default class, overlapping port
 // ranges or DSCP values between classes, port map ranges, lcore lists (length, an id twice, auto
 // mixed with ids: apply_setting() refuses these too; this catches a Profile built in code).
-// Returns messages naming what clashes.
-[[nodiscard]] std::vector<std::string> validate_profile(const Profile& p);
+// Returns OK, or one message per clash, naming what clashes (without a file name: the caller adds
+// where the profile came from).
+[[nodiscard]] Status validate_profile(const Profile& p);
 
 // What is valid but probably not meant: with scheduling = edf, class order is priority (EDF's
 // overload rule, egress recovery after a stall), so a class listed after one with a looser budget
-// is warned about. One message per such class.
+// is warned about. One message per such class. Warnings, not errors: the profile is valid (hence a
+// list, not a Status), and the caller prints them with its own "warning: " prefix.
 [[nodiscard]] std::vector<std::string> profile_warnings(const Profile& p);
 
 // The profile as INI text that parse_ini() + load_profile() read back to an equal profile.

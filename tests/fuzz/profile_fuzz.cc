@@ -50,19 +50,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = "/proc/self/fd/" + std::to_string(fd);
 
   edf::IniDocument doc;
-  if (std::vector<std::string> errs = edf::read_ini(path, doc); !errs.empty()) {
+  if (const std::vector<std::string> errs = edf::read_ini(path, doc).messages(); !errs.empty()) {
     check_messages(errs);
     check(errs.size() <= edf::kMaxReportedErrors + 1, "more messages than the cap");
     return 0;
   }
   const edf::Profile base = edf::default_profile();
   edf::Profile p;
-  const std::vector<std::string> errs = edf::load_profile(doc, base, p);
+  const std::vector<std::string> errs = edf::load_profile(doc, base, p).messages();
   if (!errs.empty()) {
     check_messages(errs);
     return 0;
   }
-  check(edf::validate_profile(p).empty(), "load_profile accepted a profile validate_profile refuses");
+  check(edf::validate_profile(p).ok(), "load_profile accepted a profile validate_profile refuses");
   check(!p.classes.empty() && p.classes.size() <= 8, "class count out of range");
   check(p.default_class() < p.classes.size(), "default class out of range");
 
@@ -71,10 +71,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (ftruncate(fd, 0) != 0 || pwrite(fd, ini.data(), ini.size(), 0) != static_cast<ssize_t>(ini.size()))
     std::abort();
   edf::IniDocument doc2;
-  const std::vector<std::string> errs1 = edf::read_ini(path, doc2);
+  const std::vector<std::string> errs1 = edf::read_ini(path, doc2).messages();
   check(errs1.empty(), "dumped profile cannot be read back", (errs1.empty() ? "" : errs1[0]) + "\n--- dump ---\n" + ini);
   edf::Profile p2;
-  const std::vector<std::string> errs2 = edf::load_profile(doc2, base, p2);
+  const std::vector<std::string> errs2 = edf::load_profile(doc2, base, p2).messages();
   std::string all;
   for (const std::string& e : errs2) all += e + "\n";
   check(errs2.empty(), "dumped profile does not load", all + "--- dump ---\n" + ini);

@@ -34,17 +34,17 @@ EalFacts facts(std::vector<unsigned> workers, std::vector<uint16_t> ports, std::
 Profile profile(const std::vector<std::vector<std::string>>& settings = {}) {
   Profile p = default_profile();
   for (const auto& s : settings) {
-    const auto why = apply_setting(p, s[0], s[1], s[2]);
-    EXPECT_FALSE(why.has_value()) << s[0] << "." << s[1] << "=" << s[2] << ": " << *why;
+    const Status why = apply_setting(p, s[0], s[1], s[2]);
+    EXPECT_TRUE(why.ok()) << s[0] << "." << s[1] << "=" << s[2] << ": " << why.message();
   }
-  EXPECT_TRUE(validate_profile(p).empty()) << join(validate_profile(p));
+  EXPECT_TRUE(validate_profile(p).ok()) << join(validate_profile(p).messages());
   return p;
 }
 
 Plan plan_ok(const Profile& p, const EalFacts& f) {
   Plan out;
-  const std::vector<std::string> errs = make_plan(p, f, out);
-  EXPECT_TRUE(errs.empty()) << join(errs);
+  const Status st = make_plan(p, f, out);
+  EXPECT_TRUE(st.ok()) << join(st.messages());
   return out;
 }
 
@@ -53,7 +53,7 @@ void expect_errors(const Profile& p, const EalFacts& f, const std::vector<std::s
   Plan out;
   out.rx = {99};
   out.mbufs_held = 12345;
-  EXPECT_EQ(make_plan(p, f, out), expect);
+  EXPECT_EQ(make_plan(p, f, out).messages(), expect);
   EXPECT_EQ(out.rx, std::vector<unsigned>{99});
   EXPECT_EQ(out.mbufs_held, 12345u);
   EXPECT_TRUE(out.lcores.empty());
@@ -142,7 +142,7 @@ TEST(Plan, TwoRxTwoWorkersTwoTxOnTwoPorts) {
 TEST(Plan, RolesShareLcoresOnATwoCpuMachine) {
   // R = W = T = 2 on two lcores, each holding all three roles.
   const Profile p = profile({{"lcores", "rx", "1,2"}, {"lcores", "edf", "1,2"}, {"lcores", "tx", "1,2"},
-                             {"port 1", "tx_port", "0"}});
+                             {"port 0", "tx_port", "1"}, {"port 1", "tx_port", "0"}});
   const Plan plan = plan_ok(p, facts({1, 2}, {0, 1}));
   ASSERT_EQ(plan.lcores.size(), 2u);
   for (size_t i = 0; i < 2; ++i) {
@@ -153,7 +153,7 @@ TEST(Plan, RolesShareLcoresOnATwoCpuMachine) {
     EXPECT_EQ(l.tx, static_cast<int>(i));
     EXPECT_EQ(l.tx_ports, std::vector<uint16_t>{static_cast<uint16_t>(i)});
   }
-  expect_inputs(plan.lcores[0], {{0, 0, 0, 16384}});
+  expect_inputs(plan.lcores[0], {{0, 0, 1, 16384}});
   expect_inputs(plan.lcores[1], {{1, 0, 0, 16384}});
   EXPECT_EQ(plan.n_rx_rings(), 16u);
   EXPECT_EQ(plan.n_tx_rings(), 16u);
@@ -200,15 +200,18 @@ TEST(Plan, InputsAndPortsAreDealtRoundRobinInAscendingOrder) {
   expect_inputs(*l5, {{0, 0, 0, 16384}, {0, 3, 0, 16384}});
   expect_inputs(*l3, {{0, 1, 0, 16384}, {2, 0, 1, 9000}});
   expect_inputs(*l4, {{0, 2, 0, 16384}});
-  // Ports 0, 1, 2 over tx = 3,4.
-  EXPECT_EQ(l3->tx_ports, (std::vector<uint16_t>{0, 2}));
+  // The output ports 0 (port 0 sends back out of itself) and 1 (port 2's tx_port) over tx = 3,4;
+  // port 2 only receives: no TX lcore, no EDF -> TX ring.
+  EXPECT_EQ(plan.out_ports, (std::vector<uint16_t>{0, 1}));
+  EXPECT_EQ(l3->tx_ports, std::vector<uint16_t>{0});
   EXPECT_EQ(l4->tx_ports, std::vector<uint16_t>{1});
   EXPECT_TRUE(l5->tx_ports.empty());
-  EXPECT_EQ(plan.tx_lcore_of_port, (std::vector<int>{0, 1, 0}));
-  EXPECT_EQ(plan.n_tx_rings(), 1u * 3 * 4);
-  // mbufs: RX descriptors only for receiving ports, TX descriptors for all three.
-  const uint64_t rx_desc = (4 + 1) * (1024 + 32), rings = 4 * ((1024 / 3 + 1) * 3 + 1024 * 3);
-  const uint64_t staging = 32 * 4 * (1 + 3), caches = 256 * (4 + 1), tx_desc = 1024 * 3;
+  EXPECT_EQ(plan.tx_lcore_of_port, (std::vector<int>{0, 1, -1}));
+  EXPECT_EQ(plan.n_tx_rings(), 1u * 2 * 4);
+  // mbufs: RX descriptors only for receiving ports, EDF -> TX rings for output ports, TX
+  // descriptors for all three.
+  const uint64_t rx_desc = (4 + 1) * (1024 + 32), rings = 4 * ((1024 / 3 + 1) * 3 + 1024 * 2);
+  const uint64_t staging = 32 * 4 * (1 + 2), caches = 256 * (4 + 1), tx_desc = 1024 * 3;
   EXPECT_EQ(plan.mbufs_held, rx_desc + rings + staging + caches + tx_desc);
 }
 
@@ -216,7 +219,7 @@ TEST(Plan, TxPortSparseIdsGetATableUpToTheLargest) {
   const Profile p = profile({{"pipeline", "portmask", "0x1"}, {"port 0", "tx_port", "7"}});
   const Plan plan = plan_ok(p, facts({1}, {0, 7}));
   EXPECT_EQ(plan.ports, (std::vector<uint16_t>{0, 7}));
-  EXPECT_EQ(plan.tx_lcore_of_port, (std::vector<int>{0, -1, -1, -1, -1, -1, -1, 0}));
+  EXPECT_EQ(plan.tx_lcore_of_port, (std::vector<int>{-1, -1, -1, -1, -1, -1, -1, 0}));  // port 0 only receives
   expect_inputs(plan.lcores[0], {{0, 0, 7, 16384}});
 }
 
@@ -303,8 +306,8 @@ TEST(Plan, MoreRxLcoresThanInputs) {
 
 TEST(Plan, MoreTxLcoresThanPorts) {
   expect_errors(profile({{"lcores", "tx", "1,2"}}), facts({1, 2}, {0}),
-                {"[lcores] tx lists 2 lcores but there are only 1 ports in use: each port has one TX lcore; list "
-                 "fewer TX lcores"});
+                {"[lcores] tx lists 2 lcores but there are only 1 output ports: each output port has one TX lcore; "
+                 "list fewer TX lcores"});
 }
 
 TEST(Plan, MoreThan32InputsOnOneRxLcore) {

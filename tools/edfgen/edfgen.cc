@@ -50,7 +50,6 @@
 #include <cstring>
 #include <limits>
 #include <memory>
-#include <optional>
 #include <random>
 #include <string>
 #include <type_traits>
@@ -64,6 +63,7 @@
 #include "edf/parse_num.h"
 #include "edf/profile.h"
 #include "edf/stall_log.h"
+#include "edf/status.h"
 #include "edf/tsc_scale.h"
 
 namespace {
@@ -172,7 +172,7 @@ void on_signal(int sig) { g_signal = sig; }
 
 // The lib's strict parsers (edf/parse_num.h): the whole value, in [lo, hi], or why not.
 template <typename T>
-std::optional<std::string> parse_num(const std::string& s, T lo, T hi, T& out) {
+edf::Status parse_num(const std::string& s, T lo, T hi, T& out) {
   if constexpr (std::is_floating_point_v<T>)
     return edf::parse_real<T>(s, lo, hi, out);
   else
@@ -213,9 +213,10 @@ std::string builtin_budgets_text() {
 }
 
 // NAME:key=value,... e.g. high:port=8080,pps=640,size=64-1400,arrival=poisson
-std::string parse_flow(const std::string& spec, FlowConfig& f) {
+edf::Status parse_flow(const std::string& spec, FlowConfig& f) {
   const size_t colon = spec.find(':');
-  if (colon == std::string::npos || colon == 0) return "--flow " + spec + ": expected NAME:key=value,...";
+  if (colon == std::string::npos || colon == 0)
+    return edf::Status::error("--flow " + spec + ": expected NAME:key=value,...");
   f.name = spec.substr(0, colon);
   std::string rest = spec.substr(colon + 1);
   bool have_port = false;
@@ -224,27 +225,30 @@ std::string parse_flow(const std::string& spec, FlowConfig& f) {
     const std::string kv = rest.substr(0, comma);
     rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
     const size_t eq = kv.find('=');
-    if (eq == std::string::npos) return "--flow " + spec + ": '" + kv + "' is not key=value";
+    if (eq == std::string::npos) return edf::Status::error("--flow " + spec + ": '" + kv + "' is not key=value");
     const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
     const std::string bad = "--flow " + spec + ": " + k + "=" + v + ": ";
     if (k == "port") {
-      if (auto e = parse_num<uint16_t>(v, 1, 65535, f.dst_port)) return bad + *e + " (a UDP port)";
+      if (edf::Status e = parse_num<uint16_t>(v, 1, 65535, f.dst_port); !e.ok())
+        return edf::Status::error(bad + e.message() + " (a UDP port)");
       have_port = true;
     } else if (k == "pps") {
-      if (auto e = parse_num(v, 0.0, kMaxPps, f.pps)) return bad + *e + " (packets per second)";
+      if (edf::Status e = parse_num(v, 0.0, kMaxPps, f.pps); !e.ok())
+        return edf::Status::error(bad + e.message() + " (packets per second)");
     } else if (k == "bps") {
-      if (auto e = parse_num(v, 0.0, kMaxBps, f.bps)) return bad + *e + " (bits per second)";
+      if (edf::Status e = parse_num(v, 0.0, kMaxBps, f.bps); !e.ok())
+        return edf::Status::error(bad + e.message() + " (bits per second)");
     } else if (k == "size") {
       if (v == "imix") {
         f.imix = true;
       } else {
         const size_t dash = v.find('-');
         const std::string lo = v.substr(0, dash), hi = dash == std::string::npos ? lo : v.substr(dash + 1);
-        auto e = parse_num(lo, kMinFrame, kMaxFrame, f.size_min);
-        if (!e) e = parse_num(hi, f.size_min, kMaxFrame, f.size_max);
-        if (e)
-          return bad + *e + " (N, MIN-MAX or imix, frame bytes " + std::to_string(kMinFrame) + "-" +
-                 std::to_string(kMaxFrame) + ")";
+        edf::Status e = parse_num(lo, kMinFrame, kMaxFrame, f.size_min);
+        if (e.ok()) e = parse_num(hi, f.size_min, kMaxFrame, f.size_max);
+        if (!e.ok())
+          return edf::Status::error(bad + e.message() + " (N, MIN-MAX or imix, frame bytes " +
+                                    std::to_string(kMinFrame) + "-" + std::to_string(kMaxFrame) + ")");
       }
     } else if (k == "arrival") {
       if (v == "const" || v == "constant") {
@@ -254,24 +258,24 @@ std::string parse_flow(const std::string& spec, FlowConfig& f) {
       } else if (v.rfind("onoff:", 0) == 0) {
         const std::string t = v.substr(6);
         const size_t slash = t.find('/');
-        if (slash == std::string::npos) return bad + "expected onoff:ON_MS/OFF_MS";
-        auto e = parse_num(t.substr(0, slash), 0.0, kMaxPeriodMs, f.on_ms);
-        if (!e && f.on_ms == 0) e = "the on-period must be > 0";
-        if (!e) e = parse_num(t.substr(slash + 1), 0.0, kMaxPeriodMs, f.off_ms);
-        if (e) return bad + *e + " (onoff:ON_MS/OFF_MS)";
+        if (slash == std::string::npos) return edf::Status::error(bad + "expected onoff:ON_MS/OFF_MS");
+        edf::Status e = parse_num(t.substr(0, slash), 0.0, kMaxPeriodMs, f.on_ms);
+        if (e.ok() && f.on_ms == 0) e = edf::Status::error("the on-period must be > 0");
+        if (e.ok()) e = parse_num(t.substr(slash + 1), 0.0, kMaxPeriodMs, f.off_ms);
+        if (!e.ok()) return edf::Status::error(bad + e.message() + " (onoff:ON_MS/OFF_MS)");
         f.arrival = Arrival::kOnOff;
       } else {
-        return bad + "expected const, poisson or onoff:ON_MS/OFF_MS";
+        return edf::Status::error(bad + "expected const, poisson or onoff:ON_MS/OFF_MS");
       }
     } else if (k == "budget_us") {
-      if (auto e = parse_num<uint32_t>(v, 1, std::numeric_limits<uint32_t>::max(), f.budget_us))
-        return bad + *e + " (microseconds)";
+      if (edf::Status e = parse_num<uint32_t>(v, 1, std::numeric_limits<uint32_t>::max(), f.budget_us); !e.ok())
+        return edf::Status::error(bad + e.message() + " (microseconds)");
     } else {
-      return bad + "unknown key (port, pps, bps, size, arrival, budget_us)";
+      return edf::Status::error(bad + "unknown key (port, pps, bps, size, arrival, budget_us)");
     }
   }
-  if (!have_port) return "--flow " + spec + ": port= is required";
-  if (f.pps > 0 && f.bps > 0) return "--flow " + spec + ": give pps or bps, not both";
+  if (!have_port) return edf::Status::error("--flow " + spec + ": port= is required");
+  if (f.pps > 0 && f.bps > 0) return edf::Status::error("--flow " + spec + ": give pps or bps, not both");
   const double mean = f.imix ? (7.0 * 64 + 4.0 * 594 + 1514.0) / 12.0 : (f.size_min + f.size_max) / 2.0;
   if (f.bps > 0) f.pps = f.bps / (8.0 * mean);
   return {};
@@ -304,7 +308,7 @@ void usage() {
       kMaxClasses, kMinFrame, kMaxFrame, builtin_budgets_text().c_str(), kMaxBurst);
 }
 
-std::string parse_args(int argc, char** argv, Options& o) {
+edf::Status parse_args(int argc, char** argv, Options& o) {
   static const option kLong[] = {
       {"flow", required_argument, nullptr, 'F'},       {"duration", required_argument, nullptr, 'd'},
       {"drain-ms", required_argument, nullptr, 'D'},   {"drain-idle-ms", required_argument, nullptr, 'I'},
@@ -320,17 +324,17 @@ std::string parse_args(int argc, char** argv, Options& o) {
   int c, at = -1;
   while ((c = getopt_long(argc, argv, ":h", kLong, &at)) != -1) {
     const std::string v = optarg ? optarg : "";
-    std::optional<std::string> why;  // a refused value
+    edf::Status why;  // a refused value
     switch (c) {
       case 'F': {
         FlowConfig f;
-        if (std::string e = parse_flow(v, f); !e.empty()) return e;
+        if (edf::Status e = parse_flow(v, f); !e.ok()) return e;
         o.flows.push_back(f);
         break;
       }
       case 'd':
         why = parse_num(v, 0.0, 3600.0, o.duration_s);
-        if (!why && o.duration_s == 0) why = "expected seconds > 0";
+        if (why.ok() && o.duration_s == 0) why = edf::Status::error("expected seconds > 0");
         break;
       case 'D': why = parse_num<uint64_t>(v, 0, kMaxMs, o.drain_ms); break;
       case 'I': why = parse_num<uint64_t>(v, 0, kMaxMs, o.drain_idle_ms); break;
@@ -346,14 +350,14 @@ std::string parse_args(int argc, char** argv, Options& o) {
       case 'l': o.linger = true; break;
       case 'q': o.quiet = true; break;
       case 'h': usage(); std::exit(0);
-      case ':': return std::string("option ") + argv[optind - 1] + " needs a value";
-      default: return std::string("unknown option ") + argv[optind - 1] + " (see --help)";
+      case ':': return edf::Status::error(std::string("option ") + argv[optind - 1] + " needs a value");
+      default: return edf::Status::error(std::string("unknown option ") + argv[optind - 1] + " (see --help)");
     }
-    if (why) return "--" + std::string(kLong[at].name) + " " + v + ": " + *why;
+    if (!why.ok()) return why.within("--" + std::string(kLong[at].name) + " " + v + ": ");
   }
-  if (optind < argc) return std::string("unexpected argument '") + argv[optind] + "'";
-  if (o.flows.empty()) return "no --flow given (see --help)";
-  if (o.flows.size() > kMaxClasses) return "at most " + std::to_string(kMaxClasses) + " --flow";
+  if (optind < argc) return edf::Status::error(std::string("unexpected argument '") + argv[optind] + "'");
+  if (o.flows.empty()) return edf::Status::error("no --flow given (see --help)");
+  if (o.flows.size() > kMaxClasses) return edf::Status::error("at most " + std::to_string(kMaxClasses) + " --flow");
   take_builtin_budgets(o.flows);
   return {};
 }
@@ -724,21 +728,26 @@ bool write_json(const Gen& g, const std::string& path) {
   return ok && std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
-std::string setup_port(Gen& g) {
+// Configures and starts g.opt.port with one RX and one TX queue; OK, or why not.
+edf::Status setup_port(Gen& g) {
   const uint16_t port = g.opt.port;
-  if (!rte_eth_dev_is_valid_port(port)) return "port " + std::to_string(port) + " does not exist (give a --vdev)";
+  if (!rte_eth_dev_is_valid_port(port))
+    return edf::Status::error("port " + std::to_string(port) + " does not exist (give a --vdev)");
   g.pool = rte_pktmbuf_pool_create("edfgen_pool", g.opt.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                    static_cast<int>(rte_eth_dev_socket_id(port) < 0 ? 0 : rte_eth_dev_socket_id(port)));
-  if (!g.pool) return std::string("mempool: ") + rte_strerror(rte_errno);
+  if (!g.pool) return edf::Status::error(std::string("mempool: ") + rte_strerror(rte_errno));
   rte_eth_conf conf{};
-  if (int rc = rte_eth_dev_configure(port, 1, 1, &conf); rc) return "rte_eth_dev_configure: " + std::string(rte_strerror(-rc));
+  if (int rc = rte_eth_dev_configure(port, 1, 1, &conf); rc)
+    return edf::Status::error("rte_eth_dev_configure: " + std::string(rte_strerror(-rc)));
   uint16_t rxd = 1024, txd = 1024;
-  if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd); rc) return "adjust desc: " + std::string(rte_strerror(-rc));
+  if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd); rc)
+    return edf::Status::error("adjust desc: " + std::string(rte_strerror(-rc)));
   const unsigned sock = static_cast<unsigned>(rte_eth_dev_socket_id(port) < 0 ? 0 : rte_eth_dev_socket_id(port));
   if (int rc = rte_eth_rx_queue_setup(port, 0, rxd, sock, nullptr, g.pool); rc)
-    return "rx queue: " + std::string(rte_strerror(-rc));
-  if (int rc = rte_eth_tx_queue_setup(port, 0, txd, sock, nullptr); rc) return "tx queue: " + std::string(rte_strerror(-rc));
-  if (int rc = rte_eth_dev_start(port); rc) return "start: " + std::string(rte_strerror(-rc));
+    return edf::Status::error("rx queue: " + std::string(rte_strerror(-rc)));
+  if (int rc = rte_eth_tx_queue_setup(port, 0, txd, sock, nullptr); rc)
+    return edf::Status::error("tx queue: " + std::string(rte_strerror(-rc)));
+  if (int rc = rte_eth_dev_start(port); rc) return edf::Status::error("start: " + std::string(rte_strerror(-rc)));
   return {};
 }
 
@@ -758,8 +767,8 @@ int main(int argc, char** argv) {
   // Own options after "--"; parse them before EAL so --help and mistakes need no EAL.
   edf::EalArgs args = edf::split_eal_args(argc, argv);
   Gen g;
-  if (std::string e = parse_args(args.own_argc(), args.own.data(), g.opt); !e.empty()) {
-    std::fprintf(stderr, "edfgen: error: %s\n", e.c_str());
+  if (const edf::Status st = parse_args(args.own_argc(), args.own.data(), g.opt); !st.ok()) {
+    for (const std::string& e : st.messages()) std::fprintf(stderr, "edfgen: error: %s\n", e.c_str());
     return 1;
   }
   std::signal(SIGINT, on_signal);
@@ -777,8 +786,8 @@ int main(int argc, char** argv) {
     g.budget_tsc[c] = edf::mul_div(g.opt.flows[c].budget_us, g.tsc_hz, 1000000);
   }
   const unsigned wl = rte_get_next_lcore(rte_lcore_id(), 1, 0);
-  if (std::string e = setup_port(g); !e.empty()) {
-    std::fprintf(stderr, "edfgen: error: %s\n", e.c_str());
+  if (const edf::Status st = setup_port(g); !st.ok()) {
+    for (const std::string& e : st.messages()) std::fprintf(stderr, "edfgen: error: %s\n", e.c_str());
     rc = 1;
   } else if (wl >= RTE_MAX_LCORE) {
     std::fprintf(stderr, "edfgen: error: needs a worker lcore (e.g. --lcores '0@1,1@0')\n");
