@@ -264,10 +264,9 @@ def test_stats_json_target_refused_before_start(edfpipe_bin, tmp_path, kind):
     assert not res.extra["started_eal"], res.describe()
 
 
-def test_stdout_nobody_reads_holds_nothing(edfpipe_bin, tmp_path):
-    # stdout is a pipe (shrunk to one page) that nobody reads: the live tables fill it within
-    # seconds. Before, the control loop then blocked in write() for ever and SIGTERM (handled on
-    # another thread) could not get it out; the final report would block the exit the same way.
+def _sigterm_with_stdout_unread(edfpipe_bin, tmp_path, args, stdin_path=None, settle_s=5):
+    """Runs edfpipe with stdout a one-page pipe nobody reads, sends SIGTERM after settle_s and
+    returns (rc, stderr, stats). Fails if edfpipe does not stop within 15 s of the signal."""
     import fcntl
     prefix = edfit.unique_prefix()
     stats = str(tmp_path / "stats.json")
@@ -275,12 +274,12 @@ def test_stdout_nobody_reads_holds_nothing(edfpipe_bin, tmp_path):
     r, w = os.pipe()
     fcntl.fcntl(w, 1031, 4096)  # F_SETPIPE_SZ
     try:
-        with open(err_path, "wb") as err:
-            p = subprocess.Popen(_cmd(edfpipe_bin, prefix, ["--stats-period", "1", "--duration", "60"], stats),
-                                 stdout=w, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True)
+        with open(err_path, "wb") as err, open(stdin_path or os.devnull, "rb") as stdin:
+            p = subprocess.Popen(_cmd(edfpipe_bin, prefix, args, stats), stdout=w, stderr=err, stdin=stdin,
+                                 start_new_session=True)
         os.close(w)
         try:
-            time.sleep(5)
+            time.sleep(settle_s)
             assert p.poll() is None, "edfpipe exited early"
             p.send_signal(signal.SIGTERM)
             rc = p.wait(timeout=15)
@@ -291,10 +290,17 @@ def test_stdout_nobody_reads_holds_nothing(edfpipe_bin, tmp_path):
     finally:
         os.close(r)
         edfit.cleanup_prefix(prefix)
-    err = err_path.read_text(errors="replace")
+    return rc, err_path.read_text(errors="replace"), _load(stats)
+
+
+def test_stdout_nobody_reads_holds_nothing(edfpipe_bin, tmp_path):
+    # stdout is a pipe (shrunk to one page) that nobody reads: the live tables fill it within
+    # seconds. Before, the control loop then blocked in write() for ever and SIGTERM (handled on
+    # another thread) could not get it out; the final report would block the exit the same way.
+    rc, err, st = _sigterm_with_stdout_unread(edfpipe_bin, tmp_path, ["--stats-period", "1", "--duration", "60"])
     assert rc == 0, err[-2000:]
     assert "stdout is not being read" in err, err[-2000:]
-    edfit.check_accounting(_load(stats), "stdout not read")
+    edfit.check_accounting(st, "stdout not read")
 
 
 def test_eal_messages_stay_on_stderr(edfpipe_bin, tmp_path):
@@ -365,29 +371,8 @@ def test_profile_from_proc_says_why(edfpipe_bin):
 def test_shell_replies_nobody_reads_hold_nothing(edfpipe_bin, tmp_path):
     # 2000 `show config` from a script, stdout a one-page pipe nobody reads: the script pauses
     # (its replies wait in memory, bounded), the control loop does not, and SIGTERM stops edfpipe.
-    import fcntl
     script = tmp_path / "script.txt"
     script.write_text("show config\n" * 2000)
-    prefix = edfit.unique_prefix()
-    stats = str(tmp_path / "stats.json")
-    r, w = os.pipe()
-    fcntl.fcntl(w, 1031, 4096)  # F_SETPIPE_SZ
-    try:
-        with open(script, "rb") as stdin, open(tmp_path / "stderr.txt", "wb") as err:
-            p = subprocess.Popen(_cmd(edfpipe_bin, prefix, ["-i", "--duration", "60"], stats), stdout=w, stderr=err,
-                                 stdin=stdin, start_new_session=True)
-        os.close(w)
-        try:
-            time.sleep(4)
-            assert p.poll() is None, "edfpipe exited early"
-            p.send_signal(signal.SIGTERM)
-            rc = p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
-            raise AssertionError("edfpipe did not stop within 15 s of SIGTERM with the shell's stdout full")
-    finally:
-        os.close(r)
-        edfit.cleanup_prefix(prefix)
-    assert rc == 0
-    edfit.check_accounting(_load(stats), "shell stdout not read")
+    rc, err, st = _sigterm_with_stdout_unread(edfpipe_bin, tmp_path, ["-i", "--duration", "60"], script, settle_s=4)
+    assert rc == 0, err[-2000:]
+    edfit.check_accounting(st, "shell stdout not read")

@@ -14,12 +14,6 @@
 namespace edf {
 namespace {
 
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += "\n  " + x;
-  return s;
-}
-
 // EAL with main lcore 0, the given workers (all on socket 0 unless `sockets` says otherwise) and ports.
 EalFacts facts(std::vector<unsigned> workers, std::vector<uint16_t> ports, std::vector<unsigned> sockets = {}) {
   EalFacts f;
@@ -37,14 +31,14 @@ Profile profile(const std::vector<std::vector<std::string>>& settings = {}) {
     const Status why = apply_setting(p, s[0], s[1], s[2]);
     EXPECT_TRUE(why.ok()) << s[0] << "." << s[1] << "=" << s[2] << ": " << why.message();
   }
-  EXPECT_TRUE(validate_profile(p).ok()) << join(validate_profile(p).messages());
+  EXPECT_TRUE(validate_profile(p).ok()) << validate_profile(p).message();
   return p;
 }
 
 Plan plan_ok(const Profile& p, const EalFacts& f) {
   Plan out;
   const Status st = make_plan(p, f, out);
-  EXPECT_TRUE(st.ok()) << join(st.messages());
+  EXPECT_TRUE(st.ok()) << st.message();
   return out;
 }
 
