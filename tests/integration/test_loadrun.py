@@ -89,6 +89,37 @@ def test_fifo_smoke_accounting(binaries, tmp_path):
     check_counts(summary, gen, pipe)
 
 
+def test_scaling_smoke_accounting(binaries, tmp_path):
+    # The scaling benchmark, one round of its four runs (W = 1 and 2, many flows and one hot flow)
+    # for 1 s each: only counts are checked, never speed (docs/performance.md has the numbers).
+    out = tmp_path / "scaling"
+    r = subprocess.run([str(LOADRUN), "scaling", "--no-plots", "--out", str(out), "--duration", "1", "--reps", "1"],
+                       env=binaries, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, f"loadrun scaling failed ({r.returncode}):\n{r.stdout}\n{r.stderr}"
+    summary = json.loads((out / "scaling-summary.json").read_text())
+    assert summary["accounting_problems"] == []
+    assert {(x["workers"], x["flows"]) for x in summary["runs"]} == {(1, 1000), (2, 1000), (1, 1), (2, 1)}
+    for run in summary["runs"]:
+        tag = f"{run['tag']}-r1"
+        gen = json.loads((out / f"{tag}-edfgen.json").read_text())
+        pipe = json.loads((out / f"{tag}-edfpipe.json").read_text())
+        check_counts({"accounting_problems": run["accounting_problems"]}, gen, pipe)
+        c = gen["classes"][0]
+        assert (c["sport_min"], c["sport_max"]) == ((40000, 40999) if run["flows"] == 1000 else (10000, 10000))
+        # The EDF lcores of the run, and no other, hold the EDF role.
+        edf = [lc["lcore"] for lc in pipe["lcores"] if "edf" in lc["roles"].split()]
+        assert sorted(edf) == sorted(int(x) for x in run["edf_lcores"].split(",")), (edf, run["edf_lcores"])
+        # Each packet edfpipe sent was processed by exactly one worker.
+        per_worker = [x["edf_packets"] for x in run["lcores"] if x["edf_packets"] is not None]
+        assert len(per_worker) == run["workers"]
+        assert sum(per_worker) >= pipe["tx"], (per_worker, pipe["tx"])
+        if run["flows"] == 1 and run["workers"] == 2:
+            assert min(per_worker) == 0, per_worker  # one flow meets one worker
+    for kind in ("ratio_w2_w1_flows", "ratio_w2_w1_hot"):
+        assert summary[kind]["median"] is not None
+    assert "completions W2/W1, many flows" in r.stdout
+
+
 def test_stall_of_edfpipe_explains_the_misses_it_causes(binaries, tmp_path):
     # Stop edfpipe for 30 ms (SIGSTOP) in the middle of a light prototype run. High is sent every
     # 15.6 ms, so at least one high packet waits in memif for the stop, past its 1 ms budget:

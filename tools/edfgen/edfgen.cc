@@ -109,6 +109,9 @@ struct FlowConfig {
   Arrival arrival = Arrival::kConstant;
   double on_ms = 0, off_ms = 0;
   uint32_t budget_us = 0;  // 0 until given or taken from edfpipe's built-in profile
+  // UDP source ports, cycled per packet (sports=LO-HI): many 5-tuples, so that a receiver's flow
+  // hash spreads one class over its workers. 0: the one port 10000 + class index.
+  uint16_t sport_min = 0, sport_max = 0;
 };
 
 struct Options {
@@ -120,6 +123,7 @@ struct Options {
   uint64_t start_delay_ms = 0;
   uint64_t max_lag_us = 2000;
   uint64_t stall_us = 200;
+  uint64_t idle_sleep_us = 0;  // 0: busy-poll; else sleep this long after a round with nothing to do
   uint16_t port = 0;
   uint32_t burst = 32;
   uint32_t mbufs = 16383;
@@ -267,11 +271,17 @@ edf::Status parse_flow(const std::string& spec, FlowConfig& f) {
       } else {
         return edf::Status::error(bad + "expected const, poisson or onoff:ON_MS/OFF_MS");
       }
+    } else if (k == "sports") {
+      const size_t dash = v.find('-');
+      const std::string lo = v.substr(0, dash), hi = dash == std::string::npos ? lo : v.substr(dash + 1);
+      edf::Status e = parse_num<uint16_t>(lo, 1, 65535, f.sport_min);
+      if (e.ok()) e = parse_num<uint16_t>(hi, f.sport_min, 65535, f.sport_max);
+      if (!e.ok()) return edf::Status::error(bad + e.message() + " (UDP source ports: P or LO-HI)");
     } else if (k == "budget_us") {
       if (edf::Status e = parse_num<uint32_t>(v, 1, std::numeric_limits<uint32_t>::max(), f.budget_us); !e.ok())
         return edf::Status::error(bad + e.message() + " (microseconds)");
     } else {
-      return edf::Status::error(bad + "unknown key (port, pps, bps, size, arrival, budget_us)");
+      return edf::Status::error(bad + "unknown key (port, pps, bps, size, arrival, budget_us, sports)");
     }
   }
   if (!have_port) return edf::Status::error("--flow " + spec + ": port= is required");
@@ -283,13 +293,17 @@ edf::Status parse_flow(const std::string& spec, FlowConfig& f) {
 
 void usage() {
   std::printf(
-      "Usage: edfgen [EAL options] -- --flow NAME:port=P,pps=R[,size=S][,arrival=A][,budget_us=B] ... [options]\n"
+      "Usage: edfgen [EAL options] -- --flow NAME:port=P,pps=R[,size=S][,arrival=A][,budget_us=B][,sports=LO-HI]\n"
+      "              ... [options]\n"
       "Sends per-class UDP flows on one port and measures what comes back on it.\n"
       "  --flow SPEC        repeatable (at most %zu): port= UDP destination port; pps= or bps= (bit/s of frame\n"
       "                     bytes); size= N | MIN-MAX (uniform) | imix (7:4:1 of 64/594/1514), frame bytes\n"
       "                     without CRC, %u-%u; arrival= const | poisson | onoff:ON_MS/OFF_MS (pps is the rate\n"
       "                     during on-periods); budget_us= deadline (default: the budget of the port's class\n"
-      "                     in edfpipe's built-in profile: %s)\n"
+      "                     in edfpipe's built-in profile: %s);\n"
+      "                     sports= P | LO-HI UDP source ports, one per packet in turn (LO, LO+1, ..., HI,\n"
+      "                     LO, ...): that many flows (5-tuples) in one class, for a receiver that hashes\n"
+      "                     flows over workers (default: the one port 10000 + the flow's index)\n"
       "  --duration S       sending time, seconds (10)\n"
       "  --drain-ms MS      after sending, receive at most this long (3000)\n"
       "  --drain-idle-ms MS ...or until nothing arrived for this long (300)\n"
@@ -298,6 +312,10 @@ void usage() {
       "                     when it starts forwarding, as testpmd does (0)\n"
       "  --max-lag-us US    a flow further behind its schedule skips the backlog, counted unsent (2000)\n"
       "  --stall-us US      a gap this long between the worker's steps is a generator stall (200)\n"
+      "  --idle-sleep-us US after a round that sent and received nothing, sleep this long instead of\n"
+      "                     polling on, so that a device under test sharing the CPU gets it; sends then\n"
+      "                     come in small bursts and latency includes up to a sleep (plus the kernel's\n"
+      "                     timer slack); a sleep is not counted as a stall (0: busy-poll)\n"
       "  --port N           DPDK port id (0)\n"
       "  --burst N          max packets per tx/rx burst, 1-%zu (32)\n"
       "  --mbufs N          mempool size (16383)\n"
@@ -313,7 +331,7 @@ edf::Status parse_args(int argc, char** argv, Options& o) {
       {"flow", required_argument, nullptr, 'F'},       {"duration", required_argument, nullptr, 'd'},
       {"drain-ms", required_argument, nullptr, 'D'},   {"drain-idle-ms", required_argument, nullptr, 'I'},
       {"link-wait-s", required_argument, nullptr, 'W'}, {"start-delay-ms", required_argument, nullptr, 'S'}, {"max-lag-us", required_argument, nullptr, 'L'},
-      {"stall-us", required_argument, nullptr, 'G'},
+      {"stall-us", required_argument, nullptr, 'G'},   {"idle-sleep-us", required_argument, nullptr, 'i'},
       {"port", required_argument, nullptr, 'P'},       {"burst", required_argument, nullptr, 'b'},
       {"mbufs", required_argument, nullptr, 'm'},      {"seed", required_argument, nullptr, 's'},
       {"json", required_argument, nullptr, 'j'},       {"linger", no_argument, nullptr, 'l'},
@@ -342,6 +360,7 @@ edf::Status parse_args(int argc, char** argv, Options& o) {
       case 'S': why = parse_num<uint64_t>(v, 0, kMaxMs, o.start_delay_ms); break;
       case 'L': why = parse_num<uint64_t>(v, 1, kMaxUs, o.max_lag_us); break;
       case 'G': why = parse_num<uint64_t>(v, 1, kMaxUs, o.stall_us); break;
+      case 'i': why = parse_num<uint64_t>(v, 0, 1000000, o.idle_sleep_us); break;
       case 'P': why = parse_num<uint16_t>(v, 0, RTE_MAX_ETHPORTS - 1, o.port); break;
       case 'b': why = parse_num<uint32_t>(v, 1, uint32_t{kMaxBurst}, o.burst); break;
       case 'm': why = parse_num<uint32_t>(v, 1023, std::numeric_limits<uint32_t>::max(), o.mbufs); break;
@@ -369,10 +388,12 @@ struct FlowState {
   double gap_tsc;       // mean gap between packets (at the on-rate)
   double on_tsc, cycle_tsc, cycle_start;
   uint64_t seq = 0;
+  uint32_t sport_next = 0;  // offset of the next packet's source port within sports=
   bool active;
 };
 
-void write_frame(rte_mbuf* m, const FlowConfig& f, uint8_t cls, uint32_t len, uint64_t seq, uint64_t tsc) {
+void write_frame(rte_mbuf* m, const FlowConfig& f, uint8_t cls, uint16_t sport, uint32_t len, uint64_t seq,
+                 uint64_t tsc) {
   uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
   m->data_len = static_cast<uint16_t>(len);
   m->pkt_len = len;
@@ -393,7 +414,7 @@ void write_frame(rte_mbuf* m, const FlowConfig& f, uint8_t cls, uint32_t len, ui
   ip->dst_addr = rte_cpu_to_be_32(0x7f000002);
   ip->hdr_checksum = rte_ipv4_cksum(ip);
   auto* udp = reinterpret_cast<rte_udp_hdr*>(p + 34);
-  udp->src_port = rte_cpu_to_be_16(static_cast<uint16_t>(10000 + cls));
+  udp->src_port = rte_cpu_to_be_16(sport);
   udp->dst_port = rte_cpu_to_be_16(f.dst_port);
   udp->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(len - 34));
   udp->dgram_cksum = 0;  // optional in IPv4; edfpipe rewrites the port and does not touch it
@@ -559,7 +580,12 @@ int worker(void* arg) {
           } else {
             len = sizes[c](rng);
           }
-          write_frame(m, f, static_cast<uint8_t>(c), len, s.seq++, now);
+          uint16_t sport = static_cast<uint16_t>(10000 + c);
+          if (f.sport_min) {
+            sport = static_cast<uint16_t>(f.sport_min + s.sport_next);
+            s.sport_next = sport == f.sport_max ? 0 : s.sport_next + 1;
+          }
+          write_frame(m, f, static_cast<uint8_t>(c), sport, len, s.seq++, now);
           ++cs.generated;
           tx[n] = m;
           tx_cls[n] = static_cast<uint8_t>(c);
@@ -610,6 +636,11 @@ int worker(void* arg) {
     }
     if (work) {
       empty = 0;
+    } else if (o.idle_sleep_us) {
+      // Nothing to send or receive: give the CPU away (the next send may then be late by the
+      // sleep's overshoot; max_lag still bounds what a longer absence skips).
+      rte_delay_us_sleep(static_cast<unsigned>(o.idle_sleep_us));
+      g.last_check_tsc = rte_rdtsc();  // a chosen sleep is not a stall
     } else if (++empty >= 256 && drain_start) {
       sched_yield();  // draining: give the CPU to the device under test
     }
@@ -684,6 +715,7 @@ std::string report_json(const Gen& g) {
     const char* arr = fl.arrival == Arrival::kPoisson ? "poisson" : fl.arrival == Arrival::kOnOff ? "onoff" : "const";
     w.begin_object().member("name", fl.name).member("index", c).member("dst_port", fl.dst_port);
     w.member("budget_us", fl.budget_us).member("arrival", arr);
+    w.member("sport_min", fl.sport_min ? fl.sport_min : 10000 + c).member("sport_max", fl.sport_min ? fl.sport_max : 10000 + c);
     w.member("size_min", fl.imix ? 64 : fl.size_min).member("size_max", fl.imix ? 1514 : fl.size_max).member("imix", fl.imix);
     w.key("requested_pps").fixed(fl.pps, 3).key("generated_pps").fixed(per_s(s.generated), 3);
     w.key("sent_pps").fixed(per_s(s.sent), 3).key("received_pps").fixed(per_s(s.received), 3);

@@ -172,3 +172,123 @@ def print_throughput(results):
             print(f"        edfpipe lcore {lc} ({v['roles']}): {v['busy_cycles_per_packet']} busy cycles/packet")
         for lc, v in e["edfpipe"].get("lcores_split_roles", {}).items():
             print(f"        roles split, lcore {lc} ({v['roles']}): {v['busy_cycles_per_packet']} busy cycles/packet")
+
+
+# ---------------------------------------------------------------- scaling
+
+def steady_completions(gen):
+    """Packets received back per second while edfgen was sending, from its per-second samples:
+    the first second (start-up) and the drain after sending are left out. Returns (pps, how):
+    with fewer than three whole seconds of samples, the whole run's received / run_s."""
+    samples = [s for s in gen.get("samples", []) if s["t_s"] <= gen["send_s"] + 1e-3]
+    if len(samples) >= 3:
+        span = samples[-1]["t_s"] - samples[0]["t_s"]
+        n = sum(sum(c["received"] for c in s["classes"]) for s in samples[1:])
+        return (n / span if span > 0 else 0.0), f"seconds {samples[0]['t_s']:.1f}-{samples[-1]['t_s']:.1f}"
+    n = sum(c["received"] for c in gen["classes"])
+    return (n / gen["run_s"] if gen["run_s"] else 0.0), "whole run"
+
+
+def _one_lcore(text):
+    return text if text and "," not in text else None
+
+
+def scaling_result(gen, pipe, rx_lcores=None, tx_lcores=None):
+    """One scaling run: offered, sent and completed packets per second, edfpipe's drops by reason,
+    and per lcore its roles, busy share and EDF packets (the lcore's packet count less what its
+    RX or TX role handled, when one lcore holds each of those roles; else None)."""
+    pps, how = steady_completions(gen)
+    c = gen["classes"][0]
+    rx1, tx1 = _one_lcore(rx_lcores), _one_lcore(tx_lcores)
+    lcores = []
+    for lc in (pipe or {}).get("lcores", []):
+        roles = lc["roles"].split()
+        edf = None
+        if "edf" in roles and rx1 and tx1:
+            edf = lc["packets"] - (pipe["rx"] if "rx" in roles else 0) - (pipe["tx"] if "tx" in roles else 0)
+        up_us = (pipe.get("uptime_s") or 0) * 1e6
+        lcores.append({"lcore": lc["lcore"], "roles": lc["roles"],
+                       "busy_share": lc["busy_cycles"] / lc["total_cycles"] if lc["total_cycles"] else 0.0,
+                       "edf_packets": edf, "stalls": lc["stalls"], "stall_total_us": lc["stall_total_us"],
+                       "stalled_share": lc["stall_total_us"] / up_us if up_us else 0.0})
+    gs = gen.get("generator_stalls", {})
+    # CPU the EDF lcores had: 1 - the share of the run they were stalled (their CPU taken away for
+    # more than the stall threshold, ~220 us), summed. Shorter thefts are not seen.
+    cpus = sum(1.0 - x["stalled_share"] for x, lc in zip(lcores, (pipe or {}).get("lcores", []))
+               if "edf" in lc["roles"].split())
+    return {"completions_pps": pps, "completions_from": how, "edf_cpus": cpus,
+            "requested_pps": sum(x["requested_pps"] for x in gen["classes"]),
+            "sent_pps": sum(x["sent_pps"] for x in gen["classes"]),
+            "unsent": sum(x["unsent"] + x["refused"] for x in gen["classes"]),
+            "sent": c["sent"], "received": c["received"], "reordered": c["reordered"],
+            "pipe_rx": (pipe or {}).get("rx"), "pipe_tx": (pipe or {}).get("tx"),
+            "pipe_drops_by_reason": {k: v for k, v in (pipe or {}).get("drops_by_reason", {}).items() if v},
+            "pipe_uptime_s": (pipe or {}).get("uptime_s"), "lcores": lcores,
+            "edfgen_stalls": gs.get("count"), "edfgen_stall_total_us": gs.get("total_us")}
+
+
+def _median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return (xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2) if n else None
+
+
+def _stats(xs):
+    return {"median": _median(xs), "min": min(xs) if xs else None, "max": max(xs) if xs else None,
+            "values": xs}
+
+
+def scaling_summary(results):
+    """Per kind of run (W, flows): completions per second over the rounds; the W2/W1 ratios per
+    round (each round runs W = 1 and W = 2 back to back) and their medians."""
+    kinds = {}
+    for r in results:
+        kinds.setdefault(r["tag"], []).append(r)
+    per_kind = {t: _stats([r["completions_pps"] for r in rs]) for t, rs in kinds.items()}
+    cpus = {t: _stats([r["edf_cpus"] for r in rs]) for t, rs in kinds.items()}
+    by = {(r["tag"], r["rep"]): r["completions_pps"] for r in results}
+    reps = sorted({r["rep"] for r in results})
+
+    def ratios(num, den):
+        return _stats([by[(num, k)] / by[(den, k)] for k in reps
+                       if (num, k) in by and (den, k) in by and by[(den, k)]])
+    return {"completions_pps": per_kind, "edf_cpus": cpus,
+            "ratio_w2_w1_flows": ratios("scaling-w2-flows", "scaling-w1-flows"),
+            "ratio_w2_w1_hot": ratios("scaling-w2-hot", "scaling-w1-hot"),
+            "ratio_w2hot_w1_flows": ratios("scaling-w2-hot", "scaling-w1-flows"),
+            "accounting_problems": [f"{r['tag']} round {r['rep']}: {p}" for r in results
+                                    for p in r["accounting_problems"]]}
+
+
+def print_scaling_run(r):
+    lc = ", ".join(f"lcore {x['lcore']} ({x['roles']})"
+                   + (f" edf {x['edf_packets']}" if x["edf_packets"] is not None else "")
+                   + f" stalled {100 * x['stalled_share']:.0f} %" for x in r["lcores"])
+    print(f"  {r['tag']:18s} round {r['rep']}: W={r['workers']} flows={r['flows']:<5d} offered "
+          f"{r['requested_pps']:.0f} sent {r['sent_pps']:.0f} completions {r['completions_pps']:.0f}/s "
+          f"({r['completions_from']}); EDF lcores had {r['edf_cpus']:.2f} CPUs; {lc}", flush=True)
+
+
+def print_scaling(s):
+    def fmt(st, unit=""):
+        if st["median"] is None:
+            return "-"
+        spread = f" (min {st['min']:.2f}, max {st['max']:.2f}, n={len(st['values'])})" if len(st["values"]) > 1 else ""
+        return f"{st['median']:.2f}{unit}{spread}"
+    print(f"\n== loadrun scaling: spin {s['spin_ns'] / 1e3:.0f} us/packet (one worker: "
+          f"{s['worker_capacity_pps']:.0f} packets/s), offered {s['offered_pps']:.0f} packets/s of "
+          f"{s['frame_bytes']} B, {s['reps']} round(s) ==")
+    print(f"edfpipe --lcores {s['edfpipe_eal_lcores']} --rx-lcores {s['rx_lcores']} --tx-lcores {s['tx_lcores']} "
+          f"--edf-lcores <first W of {s['edf_lcores']}>; edfgen --lcores {s['edfgen_eal_lcores']} "
+          f"--idle-sleep-us {s['edfgen_idle_sleep_us']}")
+    print("%-22s %12s %12s %12s %14s" % ("run", "median/s", "min/s", "max/s", "EDF CPUs (med)"))
+    for tag, st in s["completions_pps"].items():
+        print("%-22s %12.0f %12.0f %12.0f %14.2f" % (tag, st["median"], st["min"], st["max"],
+                                                  s["edf_cpus"][tag]["median"]))
+    print(f"completions W2/W1, many flows: {fmt(s['ratio_w2_w1_flows'], 'x')}")
+    print(f"completions W2/W1, one hot flow: {fmt(s['ratio_w2_w1_hot'], 'x')}")
+    print(f"one hot flow on W=2 / many flows on W=1: {fmt(s['ratio_w2hot_w1_flows'], 'x')}")
+    print("EDF CPUs: CPU time the EDF lcores had (1 - their stalled share, summed); on a shared machine "
+          "a low value means other work took the CPU")
+    print("accounting: " + ("OK in every run (edfpipe rx = tx + drops; edfgen sent/received/lost = edfpipe rx/tx/drops)"
+                            if not s["accounting_problems"] else "; ".join(s["accounting_problems"])))

@@ -38,9 +38,26 @@ def eal_common(prefix, huge):
     return ["--no-pci", *mem, "--file-prefix", prefix, "--log-level", "lib.eal:warning"]
 
 
-def run_pair(args, tag, flows, dut_args, dut="edfpipe", duration=None, telemetry=True, gen_args=()):
-    """Runs edfgen (server) against edfpipe or testpmd (client); returns (gen, dut_json, telemetry)."""
+DEFAULT_DUT_LCORES = "0@0,1@1"
+DEFAULT_GEN_LCORES = "0@1,1@0"
+
+
+def role_args(args):
+    """edfpipe's role lists from tools/loadrun's --rx-lcores, --edf-lcores, --tx-lcores (those given)."""
+    out = []
+    for opt, val in (("--rx-lcores", args.rx_lcores), ("--edf-lcores", args.edf_lcores), ("--tx-lcores", args.tx_lcores)):
+        if val:
+            out += [opt, val]
+    return out
+
+
+def run_pair(args, tag, flows, dut_args, dut="edfpipe", duration=None, telemetry=True, gen_args=(),
+             dut_lcores=None, gen_lcores=None, start_delay_ms=1000):
+    """Runs edfgen (server) against edfpipe or testpmd (client); returns (gen, dut_json, telemetry).
+    EAL --lcores: dut_lcores, else --dut-lcores (0@0,1@1); gen_lcores, else 0@1,1@0."""
     duration = duration or args.duration
+    dut_lcores = dut_lcores or args.dut_lcores or DEFAULT_DUT_LCORES
+    gen_lcores = gen_lcores or DEFAULT_GEN_LCORES
     out = Path(args.out)
     tmp = tempfile.mkdtemp(prefix="loadrun-")
     sock = os.path.join(tmp, "memif.sock")
@@ -49,15 +66,15 @@ def run_pair(args, tag, flows, dut_args, dut="edfpipe", duration=None, telemetry
     gen_json, dut_json = out / f"{tag}-edfgen.json", out / f"{tag}-{dut}.json"
     for p in (gen_json, dut_json):
         p.unlink(missing_ok=True)
-    gen_cmd = [args.edfgen_bin, *eal_common(gprefix, args.huge), "--lcores", "0@1,1@0",
+    gen_cmd = [args.edfgen_bin, *eal_common(gprefix, args.huge), "--lcores", gen_lcores,
                "--vdev", memif_vdev("server", sock), "--",
                *sum(flows, []), "--duration", str(duration), "--json", str(gen_json), "--linger",
-               "--link-wait-s", "20", "--start-delay-ms", "1000", *gen_args]
+               "--link-wait-s", "20", "--start-delay-ms", str(start_delay_ms), *gen_args]
     if dut == "edfpipe":
-        dut_cmd = [args.edfpipe_bin, *eal_common(pprefix, args.huge), "--lcores", args.dut_lcores,
+        dut_cmd = [args.edfpipe_bin, *eal_common(pprefix, args.huge), "--lcores", dut_lcores,
                    "--vdev", memif_vdev("client", sock), "--", *dut_args, "--stats-json", str(dut_json)]
     else:
-        dut_cmd = ["dpdk-testpmd", *eal_common(pprefix, args.huge), "--lcores", args.dut_lcores,
+        dut_cmd = ["dpdk-testpmd", *eal_common(pprefix, args.huge), "--lcores", dut_lcores,
                    "--vdev", memif_vdev("client", sock), "--", "--forward-mode=io", "--port-topology=loop",
                    "--nb-cores=1", "--total-num-mbufs=16384", "--stats-period=1", *dut_args]
     gen_log = open(out / f"{tag}-edfgen.log", "w")
@@ -129,6 +146,9 @@ def parse_testpmd(text):
 def run_scenario(name, args):
     """One of prototype, overload, fifo: runs it, writes NAME-*.json (and plots), prints the summary."""
     flows, dut = scenarios.scenario_flows(name, args.table, args.rate_scale, args.arrival)
+    if args.flows > 1:
+        flows = [scenarios.with_sports(f, args.flows) for f in flows]
+    dut += role_args(args)
     if args.edfpipe_args:
         dut += shlex.split(args.edfpipe_args)
     gen, pipe, samples = run_pair(args, name, flows, dut)
@@ -158,7 +178,7 @@ def search(args, dut, size, lo, hi, steps):
     flow_class = args.table.default_class.name
     for k in range(steps):
         rate = hi if k == 0 else (lo + hi) / 2
-        dut_args = ["--processing", "fwd"] if dut == "edfpipe" else ["--record-core-cycles"]
+        dut_args = ["--processing", "fwd", *role_args(args)] if dut == "edfpipe" else ["--record-core-cycles"]
         ok = False
         for attempt in range(args.trials):
             tag = f"tp-{dut}-{size}-{k}-{attempt}"
@@ -232,3 +252,49 @@ def run_throughput(args):
     Path(args.out, "throughput-summary.json").write_text(json.dumps(results, indent=1))
     analyse.print_throughput(results)
     return results
+
+
+def run_scaling(args):
+    """Completions per second of the spin stage with W = 1 and W = 2 EDF workers on the two CPUs,
+    with many flows and with one hot flow, --reps rounds; writes scaling-summary.json, prints the
+    table. A benchmark: nothing here passes or fails on speed; only the accounting is checked."""
+    edf_lcores = args.edf_lcores or scenarios.SCALING_EDF
+    rx = args.rx_lcores or scenarios.SCALING_RX
+    tx = args.tx_lcores or scenarios.SCALING_TX
+    dut_lcores = args.dut_lcores or scenarios.SCALING_DUT_LCORES
+    spin_ns = args.spin_ns
+    pps = args.scaling_pps or scenarios.scaling_pps(spin_ns)
+    runs = scenarios.scaling_runs(args.table, edf_lcores, args.flows if args.flows > 1 else scenarios.SCALING_FLOWS,
+                                  pps * args.rate_scale, spin_ns)
+    gen_args = ["--idle-sleep-us", str(args.gen_idle_sleep_us), "--quiet"]
+    extra = shlex.split(args.edfpipe_args) if args.edfpipe_args else []
+    results = []
+    for rep in range(args.reps):
+        for tag, w, nf, flow, dut, edf in runs:
+            full_tag = f"{tag}-r{rep + 1}"
+            dut_args = [*dut, "--rx-lcores", rx, "--edf-lcores", edf, "--tx-lcores", tx, "--idle", "yield", *extra]
+            for attempt in (1, 2):
+                # A run that did not start (e.g. the memif link did not come up in 20 s on a loaded
+                # machine) is tried once more rather than losing the rounds already measured.
+                try:
+                    gen, pipe, _ = run_pair(args, full_tag, [flow], dut_args, telemetry=False, gen_args=gen_args,
+                                            dut_lcores=dut_lcores, gen_lcores=args.gen_lcores, start_delay_ms=300)
+                    break
+                except RuntimeError as e:
+                    if attempt == 2:
+                        raise
+                    print(f"loadrun: {full_tag}: {e}; trying once more", file=sys.stderr, flush=True)
+            r = analyse.scaling_result(gen, pipe, rx_lcores=rx, tx_lcores=tx)
+            r.update({"tag": tag, "rep": rep + 1, "workers": w, "flows": nf, "edf_lcores": edf,
+                      "accounting_problems": analyse.check_accounting(gen, pipe)})
+            results.append(r)
+            analyse.print_scaling_run(r)
+    summary = analyse.scaling_summary(results)
+    summary.update({"command": sys.argv, "duration_s": args.duration, "reps": args.reps, "offered_pps": pps * args.rate_scale,
+                    "spin_ns": spin_ns, "worker_capacity_pps": 1e9 / spin_ns, "frame_bytes": scenarios.SCALING_FRAME,
+                    "edfpipe_eal_lcores": dut_lcores, "rx_lcores": rx, "edf_lcores": edf_lcores, "tx_lcores": tx,
+                    "edfgen_eal_lcores": args.gen_lcores or DEFAULT_GEN_LCORES,
+                    "edfgen_idle_sleep_us": args.gen_idle_sleep_us, "runs": results})
+    Path(args.out, "scaling-summary.json").write_text(json.dumps(summary, indent=1))
+    analyse.print_scaling(summary)
+    return summary

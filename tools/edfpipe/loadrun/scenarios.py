@@ -12,7 +12,27 @@ PROTO_FRAMES = (64 + ETH_IPV4_UDP_BYTES, 1400 + ETH_IPV4_UDP_BYTES)
 PROTOTYPE_PPS = {"high": 640, "medium": 1280, "low": 2560}
 # overload and fifo: low at this multiple of the spin stage's capacity, high at this fraction.
 OVERLOAD_LOW, OVERLOAD_HIGH = 2.0, 0.05
-SCENARIOS = ("prototype", "overload", "fifo", "throughput")
+SCENARIOS = ("prototype", "overload", "fifo", "throughput", "scaling")
+
+# scaling: a fixed spin cost per packet (no per-byte part), so one EDF worker serves
+# 1e9 / SCALING_SPIN_NS packets/s (5000); edfgen offers SCALING_LOAD x one worker's capacity
+# (15000 pps, 1.5 x what two workers serve) in 64 B frames, spread over SCALING_FLOWS UDP source
+# ports (flows), or all in one flow for the hot-flow runs.
+SCALING_SPIN_NS = 200_000
+SCALING_LOAD = 3.0
+SCALING_FLOWS = 1000
+SCALING_SPORT_BASE = 40000
+SCALING_FRAME = 64
+# The 2-CPU layout (EAL --lcores of edfpipe and edfgen): edfpipe's main lcore 0 and lcore 1 on CPU 0,
+# lcore 2 on CPU 1; RX on lcore 1, TX on lcore 2; W = 1 runs the first EDF lcore (2, on CPU 1, the
+# CPU edfgen's worker does not use), W = 2 both, so each worker has a CPU and RX and TX ride along
+# on the workers' lcores (served between 20 us EDF slices, not by the kernel's scheduler).
+# edfgen's worker is on CPU 0 and sleeps when it has nothing to do (--idle-sleep-us), so it takes
+# little of worker 1's CPU.
+SCALING_DUT_LCORES = "0@0,1@0,2@1"
+SCALING_RX, SCALING_EDF, SCALING_TX = "1", "2,1", "2"
+SCALING_GEN_LCORES = "0@1,1@0"
+SCALING_GEN_IDLE_SLEEP_US = 50
 
 
 def spin_capacity_pps(table, frame_min, frame_max):
@@ -45,3 +65,42 @@ def scenario_flows(name, table, rate_scale=1.0, arrival="const"):
     dut = ["--processing", "spin"] + (["--scheduling", "fifo"] if name == "fifo" else [])
     return [flow_arg(table, "high", OVERLOAD_HIGH * cap * s, size, arrival),
             flow_arg(table, "low", OVERLOAD_LOW * cap * s, size, arrival)], dut
+
+
+def sports_arg(n_flows):
+    """edfgen's sports= value for n_flows flows (distinct UDP source ports), or None for one."""
+    if n_flows <= 1:
+        return None
+    if SCALING_SPORT_BASE + n_flows - 1 > 65535:
+        raise ValueError(f"at most {65536 - SCALING_SPORT_BASE} flows")
+    return f"{SCALING_SPORT_BASE}-{SCALING_SPORT_BASE + n_flows - 1}"
+
+
+def with_sports(flow, n_flows):
+    """A flow_arg with sports= appended when n_flows > 1."""
+    sp = sports_arg(n_flows)
+    return flow if sp is None else [flow[0], f"{flow[1]},sports={sp}"]
+
+
+def scaling_pps(spin_ns=SCALING_SPIN_NS, load=SCALING_LOAD):
+    """Offered rate of the scaling runs: `load` x one worker's capacity 1e9 / spin_ns."""
+    return load * 1e9 / spin_ns
+
+
+def scaling_runs(table, edf_lcores, n_flows, pps, spin_ns=SCALING_SPIN_NS):
+    """The four runs of one scaling round, as (tag, workers, flows, edfgen --flow, edfpipe options
+    other than the role lists, EDF lcores): W = 1 and W = 2 with n_flows flows, then both with one
+    (hot) flow. Same class, rate, frame size and spin cost in each."""
+    lcores = edf_lcores.split(",")
+    if len(lcores) < 2:
+        raise ValueError(f"--edf-lcores {edf_lcores}: scaling needs two EDF lcores")
+    name = table.default_class.name
+    dut = ["--processing", "spin", "--spin-base-ns", str(spin_ns), "--spin-per-byte-ns", "0"]
+    runs = []
+    for hot in (False, True):
+        nf = 1 if hot else n_flows
+        flow = with_sports(flow_arg(table, name, pps, str(SCALING_FRAME)), nf)
+        for w in (1, 2):
+            tag = f"scaling-w{w}-{'hot' if hot else 'flows'}"
+            runs.append((tag, w, nf, flow, dut, ",".join(lcores[:w])))
+    return runs
