@@ -7,7 +7,8 @@ PKGS=(g++ meson ninja-build pkg-config dpdk dpdk-dev libdpdk-dev libnuma-dev lib
       clang libclang-rt-14-dev  # tools/sanitize.sh: ASan/UBSan build and libFuzzer targets
       python3-matplotlib   # python3-matplotlib: tools/loadrun's plots
       prometheus tmux      # promtool and a prometheus server, tmux: tests/integration/test_telemetry.py
-      iproute2)            # ip netns: the net_tap link fault test
+      iproute2             # ip netns: the net_tap link fault test
+      systemd groff-base)  # systemd-analyze verify, groff: test_deploy.py/test_install.py check units, man pages
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
