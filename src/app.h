@@ -108,6 +108,9 @@ struct RuntimeConfig {
   uint64_t generation = 0;
   bool forwarding = true;  // false (shell `stop`): RX counts arrivals as kStopped and frees them
   Processing processing = Processing::kFwd;
+  // The EDF workers' policy (edf/policy.h). The shell switches only among policies with the same
+  // queue layout (policy_switch_is_live): fifo's one shared queue is fixed at start.
+  Policy scheduling = Policy::kEdf;
   uint32_t spin_base_ns = 0;
   uint32_t spin_per_byte_ns = 0;
   std::array<uint64_t, kMaxClasses> budget_tsc{};

@@ -13,6 +13,7 @@
 #include "edf/edf_merge.h"
 #include "edf/flow_hash.h"
 #include "edf/packet_parse.h"
+#include "edf/policy.h"
 #include "runtime.h"
 
 namespace edf {
@@ -150,13 +151,15 @@ size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
 
 // ---------------------------------------------------------------- EDF
 
-// A worker's queues for pick_edf: queue qi is the merge of its R rings (one per RX lcore, each
-// sorted by deadline since one producer stamps in arrival order), so its head is the earliest of
-// their staged heads: exact EDF within a class whatever the number of RX lcores. `chosen[qi]`
+// A worker's queues for the scheduling policy (edf/policy.h's Queues): queue qi is the merge of
+// its R rings (one per RX lcore, each sorted by deadline since one producer stamps in arrival
+// order), so its head is the earliest of their staged heads: exact EDF within a class whatever the
+// number of RX lcores. `chosen[qi]`
 // is the merged index (qi * R + r) whose head was offered.
 struct EdfQueues {
   LcoreContext& lc;
   size_t n_rx;
+  bool spin;  // llf's remaining work: the spin stage's, 0 with fwd
   std::array<uint32_t, kMaxClasses> chosen{};
 
   uint64_t staged_head(size_t i) {
@@ -187,12 +190,23 @@ struct EdfQueues {
     }
     return best;
   }
+  // Called by a policy only after head_deadline(qi) offered a head (chosen[qi]).
+  uint64_t head_arrival(size_t qi) { return meta(lc.edf_staged[chosen[qi]].front())->arrival_tsc; }
+  uint64_t head_work(size_t qi);
 };
 
 // The spin stage's simulated work for one packet, in TSC cycles.
 uint64_t spin_work_tsc(const AppContext& app, const RuntimeConfig& rt, const PacketMeta& md) {
   const uint64_t ns = rt.spin_base_ns + uint64_t{rt.spin_per_byte_ns} * md.payload_len;
   return app.tsc.ns_to_cycles(ns);
+}
+
+// A started (preempted) head owes edf_left; a new one its whole spin work; fwd does no timed work.
+uint64_t EdfQueues::head_work(size_t qi) {
+  const size_t i = chosen[qi];
+  if (!spin) return 0;
+  if (lc.edf_started[i]) return lc.edf_left[i];
+  return spin_work_tsc(*lc.app, lc.rt, *meta(lc.edf_staged[i].front()));
 }
 
 // Busy-waits until the TSC reaches `until`; returns the TSC when it ended.
@@ -205,7 +219,8 @@ uint64_t spin_until(uint64_t until) {
   return t;
 }
 
-// Processes packets in EDF order. `busy` is set when the poll did work, even if no packet finished.
+// Processes packets in the order of the worker's policy (edf/policy.h; EDF by default). `busy` is
+// set when the poll did work, even if no packet finished.
 //
 // spin is preemptive at slice granularity: a poll spins for at most edf_slice_us in all, and a
 // packet whose work is not done stays at the head of its queue with the cycles it still owes
@@ -221,7 +236,8 @@ size_t edf_poll(LcoreContext& lc, uint64_t loop_now, bool& busy) {
   // as work done by the packet in progress. fwd does no timed work; the loop's clock will do.
   uint64_t now = spin ? rte_rdtsc() : loop_now;
   const uint64_t slice_end = now + app.fixed.edf_slice_tsc;
-  EdfQueues q{lc, app.n_rx};
+  EdfQueues q{lc, app.n_rx, spin};
+  const Policy policy = lc.rt.scheduling;
 
   // Output staged per queue (and its port) and enqueued in bursts after the loop.
   std::array<std::array<rte_mbuf*, kMaxBurst>, kMaxClasses> out;
@@ -239,9 +255,9 @@ size_t edf_poll(LcoreContext& lc, uint64_t loop_now, bool& busy) {
 
   size_t handled = 0;
   while (handled < burst) {
-    // EDF, but a late winner yields to an on-time head of a higher-priority class (edf_merge.h:
-    // plain EDF serves stale bulk ahead of fresh urgent packets under overload). fifo: one queue.
-    const size_t qi = pick_edf(q, app.n_queues, now);
+    // The policy picks among the queue heads: by default EDF whose late winner yields to an
+    // on-time head of a higher-priority class (policy_edf.h). fifo: one shared queue.
+    const size_t qi = pick(policy, q, app.n_queues, now);
     if (qi == kNoQueue) break;
     busy = true;
     const size_t i = q.chosen[qi];  // the ring (RX lcore) within the queue

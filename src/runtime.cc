@@ -8,6 +8,7 @@ RuntimeConfig runtime_from_profile(const AppContext& app, const Profile& p, bool
   RuntimeConfig rt;
   rt.forwarding = forwarding;
   rt.processing = p.pipeline.processing;
+  rt.scheduling = p.pipeline.scheduling;
   rt.spin_base_ns = p.pipeline.spin_base_ns;
   rt.spin_per_byte_ns = p.pipeline.spin_per_byte_ns;
   for (size_t c = 0; c < p.classes.size() && c < kMaxClasses; ++c) {

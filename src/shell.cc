@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -283,6 +284,22 @@ void edf_shell_set_processing_spin(uint32_t base_ns, uint32_t per_byte_ns) noexc
                {"pipeline", "processing", "spin"}});
 }
 
+void edf_shell_set_scheduling(const char* name) noexcept {
+  const std::optional<edf::Policy> next = edf::policy_from_name(name);
+  if (!next) {
+    out(std::string("error: no scheduling policy '") + name + "' (expected one of " + edf::policy_name_list() +
+        "); nothing changed\n");
+    return;
+  }
+  // The policies share the queues, so a worker switches at its next configuration check; fifo's
+  // one shared queue is a different ring layout, built at start.
+  if (!edf::policy_switch_is_live(g_shell->app->profile.pipeline.scheduling, *next)) {
+    out("error: scheduling fifo uses one shared queue: restart edfpipe to switch to or from it; nothing changed\n");
+    return;
+  }
+  edf::change("pipeline", "scheduling", name);
+}
+
 void edf_shell_word(const char* word) noexcept {
   const std::string_view w = word;
   edf::AppContext& app = *g_shell->app;
@@ -307,6 +324,7 @@ void edf_shell_word(const char* word) noexcept {
         "  set class <name> expired deliver|drop        set port <id> rate <bits/s>|off\n"
         "  set port <id> link up|down\n"
         "  set processing fwd                           set processing spin <base_ns> <per_byte_ns>\n"
+        "  set scheduling edf|edf-plain|priority|llf    (fifo only at start: one shared queue)\n"
         "  clear stats    stop    start    save config <file>    sleep <ms>    quit\n");
   }
 }

@@ -269,6 +269,34 @@ __extension__ static cmdline_parse_inst_t cmd_set_spin = {
 		    NULL },
 };
 
+/* ---------------------------------------------------------------- set scheduling */
+
+struct set_sched_result {
+	cmdline_fixed_string_t set;
+	cmdline_fixed_string_t scheduling;
+	cmdline_fixed_string_t name;
+};
+
+static void
+cmd_set_sched_parsed(void *parsed, struct cmdline *cl __rte_unused, void *data __rte_unused)
+{
+	const struct set_sched_result *r = parsed;
+	edf_shell_set_scheduling(r->name);
+}
+
+static cmdline_parse_token_string_t sch_tok_set = TOKEN_STRING_INITIALIZER(struct set_sched_result, set, "set");
+static cmdline_parse_token_string_t sch_tok_scheduling =
+	TOKEN_STRING_INITIALIZER(struct set_sched_result, scheduling, "scheduling");
+/* Any word: the registry (edf/policy.h) checks it and names the policies when it is unknown. */
+static cmdline_parse_token_string_t sch_tok_name = TOKEN_STRING_INITIALIZER(struct set_sched_result, name, NULL);
+
+__extension__ static cmdline_parse_inst_t cmd_set_sched = {
+	.f = cmd_set_sched_parsed,
+	.data = NULL,
+	.help_str = "set scheduling edf|edf-plain|priority|llf: the EDF workers' policy (not to or from fifo)",
+	.tokens = { &sch_tok_set.hdr, &sch_tok_scheduling.hdr, &sch_tok_name.hdr, NULL },
+};
+
 /* ---------------------------------------------------------------- one-word and two-word commands */
 
 struct word_result {
@@ -370,6 +398,7 @@ cmdline_parse_ctx_t edf_shell_ctx[] = {
 	&cmd_set_link,
 	&cmd_set_fwd,
 	&cmd_set_spin,
+	&cmd_set_sched,
 	&cmd_word,
 	&cmd_clear,
 	&cmd_save,

@@ -30,6 +30,7 @@ void edf_shell_set_port_rate(uint16_t port, uint64_t rate_bps) EDF_SHELL_NOEXCEP
 void edf_shell_set_port_link(uint16_t port, const char *state) EDF_SHELL_NOEXCEPT;                /* up|down */
 void edf_shell_set_processing_fwd(void) EDF_SHELL_NOEXCEPT;
 void edf_shell_set_processing_spin(uint32_t base_ns, uint32_t per_byte_ns) EDF_SHELL_NOEXCEPT;
+void edf_shell_set_scheduling(const char *name) EDF_SHELL_NOEXCEPT; /* a policy name, edf/policy.h */
 void edf_shell_word(const char *word) EDF_SHELL_NOEXCEPT; /* quit|stop|start|help */
 void edf_shell_clear_stats(void) EDF_SHELL_NOEXCEPT;
 void edf_shell_save_config(const char *file) EDF_SHELL_NOEXCEPT;

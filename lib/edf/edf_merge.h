@@ -14,7 +14,8 @@
 // classes tightest budget first): stale bulk never blocks fresh urgent packets, while late urgent
 // packets still go ahead of bulk. With `expired = drop` late packets are dropped instead.
 //
-// Queues must expose `uint64_t head_deadline(size_t i)`, returning kNoDeadline when empty.
+// Queues must expose `uint64_t head_deadline(size_t i)`, returning kNoDeadline when empty. The
+// worker reaches both picks through edf/policy.h (policies `edf` and `edf-plain`).
 #pragma once
 
 #include <cstddef>

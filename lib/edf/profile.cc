@@ -155,9 +155,9 @@ Status apply_pipeline(PipelineConfig& c, std::string_view key, std::string_view 
   if (key == "mbufs") return parse_uint<uint32_t>(v, 1024, 16777215, c.mbufs);
   if (key == "mbuf_cache") return parse_uint<uint32_t>(v, 0, 512, c.mbuf_cache);
   if (key == "scheduling") {
-    if (v == "edf") c.scheduling = Scheduling::kEdf;
-    else if (v == "fifo") c.scheduling = Scheduling::kFifo;
-    else return Status::error("expected edf or fifo");
+    const std::optional<Policy> p = policy_from_name(v);
+    if (!p) return Status::error("expected one of " + policy_name_list());
+    c.scheduling = *p;
     return {};
   }
   if (key == "processing") {
@@ -399,7 +399,6 @@ std::string_view to_string(ExpiredPolicy v) { return v == ExpiredPolicy::kDrop ?
 std::string_view to_string(IdlePolicy v) {
   return v == IdlePolicy::kSpin ? "spin" : v == IdlePolicy::kYield ? "yield" : "sleep";
 }
-std::string_view to_string(Scheduling v) { return v == Scheduling::kFifo ? "fifo" : "edf"; }
 std::string_view to_string(Processing v) { return v == Processing::kSpin ? "spin" : "fwd"; }
 
 PortConfig Profile::port(uint16_t id) const {
@@ -468,7 +467,8 @@ Status apply_setting(Profile& p, std::string_view section, std::string_view key,
 
 std::vector<std::string> profile_warnings(const Profile& p) {
   std::vector<std::string> warns;
-  if (p.pipeline.scheduling != Scheduling::kEdf) return warns;
+  // Class order is priority for edf's overload rule and for strict priority.
+  if (p.pipeline.scheduling != Scheduling::kEdf && p.pipeline.scheduling != Scheduling::kPriority) return warns;
   for (size_t j = 1; j < p.classes.size(); ++j) {
     const ClassConfig& b = p.classes[j];
     for (size_t i = 0; i < j; ++i) {

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "edf/policy.h"
 #include "edf/status.h"
 
 namespace edf {
@@ -41,7 +42,8 @@ struct IniDocument {
 enum class ExpiredPolicy : uint8_t { kDeliver, kDrop };
 enum class IdlePolicy : uint8_t { kSpin, kYield, kSleep };
 enum class Processing : uint8_t { kFwd, kSpin };
-enum class Scheduling : uint8_t { kEdf, kFifo };
+// `[pipeline] scheduling`: the EDF worker's policy (edf/policy.h; fifo also means one shared queue).
+using Scheduling = Policy;
 
 struct PortRange {
   uint16_t first = 0;
@@ -106,7 +108,7 @@ struct PipelineConfig {
   uint16_t txd = 1024;    // TX descriptors per queue
   uint32_t mbufs = 16383; // mbufs per NUMA node in use
   uint32_t mbuf_cache = 256;
-  Scheduling scheduling = Scheduling::kEdf;  // fifo: one shared ring, no DRR, no EDF (a baseline)
+  Scheduling scheduling = Scheduling::kEdf;  // policy.h; fifo: one shared ring, no DRR, no EDF (a baseline)
   Processing processing = Processing::kFwd;
   uint32_t spin_base_ns = 100000;  // spin stage: base_ns + per_byte_ns * UDP payload bytes
   uint32_t spin_per_byte_ns = 71;  // 71 ns * 1400 B ~= 100 us, the prototype's size term
@@ -157,10 +159,11 @@ struct Profile {
 // where the profile came from).
 [[nodiscard]] Status validate_profile(const Profile& p);
 
-// What is valid but probably not meant: with scheduling = edf, class order is priority (EDF's
-// overload rule, egress recovery after a stall), so a class listed after one with a looser budget
-// is warned about. One message per such class. Warnings, not errors: the profile is valid (hence a
-// list, not a Status), and the caller prints them with its own "warning: " prefix.
+// What is valid but probably not meant: with scheduling = edf or priority, class order is priority
+// (EDF's overload rule or strict priority; egress recovery after a stall), so a class listed after
+// one with a looser budget is warned about. One message per such class. Warnings, not errors: the
+// profile is valid (hence a list, not a Status), and the caller prints them with its own
+// "warning: " prefix.
 [[nodiscard]] std::vector<std::string> profile_warnings(const Profile& p);
 
 // The profile as INI text that parse_ini() + load_profile() read back to an equal profile.
@@ -169,6 +172,6 @@ struct Profile {
 [[nodiscard]] std::string_view to_string(ExpiredPolicy v);
 [[nodiscard]] std::string_view to_string(IdlePolicy v);
 [[nodiscard]] std::string_view to_string(Processing v);
-[[nodiscard]] std::string_view to_string(Scheduling v);
+// to_string(Scheduling): edf/policy.h.
 
 }  // namespace edf

@@ -587,7 +587,7 @@ class ProfileGenerator {
     c.txd = static_cast<uint16_t>(u32(64, 16384));
     c.mbufs = pick(0, 1) ? u32(1024, 16777215) : u32(1024, 70000);
     c.mbuf_cache = u32(0, std::min<uint32_t>(512, c.mbufs / 4));
-    c.scheduling = pick(0, 1) ? Scheduling::kEdf : Scheduling::kFifo;
+    c.scheduling = static_cast<Scheduling>(pick(0, static_cast<uint32_t>(kPolicyNames.size() - 1)));  // every policy
     c.processing = pick(0, 1) ? Processing::kFwd : Processing::kSpin;
     c.spin_base_ns = u32(0, 100000000);
     c.spin_per_byte_ns = u32(0, 1000000);
