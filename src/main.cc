@@ -180,6 +180,7 @@ int main(int argc, char** argv) {
   // start-up is acted on as soon as the pipeline runs.
   if (edf::Status st = edf::install_stop_signals(); !st.ok()) return fail(st);
   {
+    const std::vector<std::string> vdevs = edf::net_vdev_names(args.eal_argc, argv);  // before EAL permutes argv
     edf::EalLogCapture eal_log;
     if (rte_eal_init(args.eal_argc, argv) < 0) {
       std::string why = eal_log.errors();
@@ -188,7 +189,7 @@ int main(int argc, char** argv) {
     }
     // EAL starts without a --vdev that failed to probe, and numbers the other ports as if it had
     // not been given: edfpipe would forward between the wrong ports. Refuse instead.
-    if (const std::vector<std::string> missing = edf::missing_vdevs(args.eal_argc, argv); !missing.empty()) {
+    if (const std::vector<std::string> missing = edf::missing_devices(vdevs); !missing.empty()) {
       edf::Status st;
       for (const std::string& name : missing)
         st.add_error("--vdev " + name + ": the device was not created" +

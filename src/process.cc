@@ -121,16 +121,23 @@ std::string TextBuffer::take() {
   return std::string(data_, size_);
 }
 
-std::vector<std::string> missing_vdevs(int eal_argc, char** argv) {
-  std::vector<std::string> missing;
+std::vector<std::string> net_vdev_names(int eal_argc, char* const* argv) {
+  std::vector<std::string> names;
   for (int i = 1; i < eal_argc; ++i) {
-    std::string arg = argv[i];
+    const std::string arg = argv[i];
     std::string spec;
     if (arg == "--vdev" && i + 1 < eal_argc) spec = argv[++i];
     else if (arg.rfind("--vdev=", 0) == 0) spec = arg.substr(7);
     else continue;
     const std::string name = spec.substr(0, spec.find(','));
-    if (name.rfind("net_", 0) != 0 && name.rfind("eth_", 0) != 0) continue;  // crypto, event, ... devices
+    if (name.rfind("net_", 0) == 0 || name.rfind("eth_", 0) == 0) names.push_back(name);  // not crypto, event, ...
+  }
+  return names;
+}
+
+std::vector<std::string> missing_devices(const std::vector<std::string>& names) {
+  std::vector<std::string> missing;
+  for (const std::string& name : names) {
     uint16_t port = 0;
     if (rte_eth_dev_get_port_by_name(name.c_str(), &port) != 0) missing.push_back(name);
   }

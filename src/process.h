@@ -61,10 +61,12 @@ class TextBuffer {
   size_t size_ = 0;
 };
 
-// The network devices named by --vdev in EAL's arguments (net_* and eth_* names) that EAL did not
-// create: a device that fails to probe is only logged by EAL, and the ports after it are
-// renumbered. Returns their names, in order.
-[[nodiscard]] std::vector<std::string> missing_vdevs(int eal_argc, char** argv);
+// The network devices named by --vdev in EAL's arguments (net_* and eth_* names), in order. Read
+// them before rte_eal_init, which permutes and overwrites argv.
+[[nodiscard]] std::vector<std::string> net_vdev_names(int eal_argc, char* const* argv);
+// Those of `names` that EAL did not create (after rte_eal_init): a device that fails to probe is
+// only logged by EAL, and the ports after it are renumbered.
+[[nodiscard]] std::vector<std::string> missing_devices(const std::vector<std::string>& names);
 
 class EalLogCapture {
  public:

@@ -325,11 +325,16 @@ def test_final_report_lost_to_a_full_device_is_an_error(edfpipe_bin, tmp_path):
     edfit.check_accounting(_load(stats), "/dev/full")
 
 
-def test_vdev_that_fails_to_probe_is_refused(edfpipe_bin, tmp_path):
-    # EAL logs the failed probe and starts anyway, with net_null0 renumbered as port 0.
+@pytest.mark.parametrize("failing_last", [False, True], ids=["failing-first", "failing-last"])
+def test_vdev_that_fails_to_probe_is_refused(edfpipe_bin, tmp_path, failing_last):
+    # EAL logs the failed probe and starts anyway, with net_null0 renumbered as port 0. Last on
+    # the command line it is the argument rte_eal_init overwrites in argv: read before it.
     prefix = edfit.unique_prefix()
+    vdevs = ["--vdev", f"net_pcap0,rx_pcap={tmp_path}/no-such.pcap", "--vdev", "net_null0"]
+    if failing_last:
+        vdevs = vdevs[2:] + vdevs[:2]
     cmd = [edfpipe_bin, "--no-huge", "-m", "512", "--no-pci", "-l", "0-1", "--file-prefix", prefix,
-           "--vdev", f"net_pcap0,rx_pcap={tmp_path}/no-such.pcap", "--vdev", "net_null0", "--", "--duration", "1"]
+           *vdevs, "--", "--duration", "1"]
     try:
         p = subprocess.run(cmd, capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
     finally:
