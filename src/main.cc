@@ -19,7 +19,7 @@
 #include "args.h"
 #include "dataplane.h"
 #include "edf/eal_args.h"
-#include "file_write.h"
+#include "edf/file_write.h"
 #include "init.h"
 #include "process.h"
 #include "stats.h"

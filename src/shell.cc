@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "file_write.h"
+#include "edf/file_write.h"
 #include "process.h"
 #include "runtime.h"
 #include "shell_cmds.h"

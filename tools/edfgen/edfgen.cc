@@ -57,6 +57,7 @@
 
 #include "edf/classifier.h"
 #include "edf/eal_args.h"
+#include "edf/file_write.h"
 #include "edf/histogram.h"
 #include "edf/json_writer.h"
 #include "edf/latency_summary.h"
@@ -320,7 +321,7 @@ void usage() {
       "  --burst N          max packets per tx/rx burst, 1-%zu (32)\n"
       "  --mbufs N          mempool size (16383)\n"
       "  --seed N           random seed for sizes and Poisson gaps (1)\n"
-      "  --json FILE        write the report as JSON (written to FILE.tmp, then renamed)\n"
+      "  --json FILE        write the report as JSON (a temporary file beside FILE, then renamed)\n"
       "  --linger           after the report, wait for SIGINT/SIGTERM before closing the port\n"
       "  --quiet            no live line per second\n",
       kMaxClasses, kMinFrame, kMaxFrame, builtin_budgets_text().c_str(), kMaxBurst);
@@ -695,7 +696,7 @@ void print_table(const Gen& g) {
   std::fflush(stdout);
 }
 
-// The report as JSON (tools/loadrun reads it; docs/load-runs.md), written to path.tmp, then renamed.
+// The report as JSON (tools/loadrun reads it; docs/load-runs.md), written by edf::write_file_replace.
 std::string report_json(const Gen& g) {
   using Layout = edf::JsonWriter::Layout;
   const double us_per_tsc = 1e6 / static_cast<double>(g.tsc_hz);
@@ -748,16 +749,6 @@ std::string report_json(const Gen& g) {
   }
   w.end_array().end_object();
   return w.text();
-}
-
-bool write_json(const Gen& g, const std::string& path) {
-  const std::string text = report_json(g);
-  const std::string tmp = path + ".tmp";
-  FILE* f = std::fopen(tmp.c_str(), "w");
-  if (!f) return false;
-  const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  const bool ok = std::fclose(f) == 0 && written;
-  return ok && std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
 // Configures and starts g.opt.port with one RX and one TX queue; OK, or why not.
@@ -851,10 +842,11 @@ int main(int argc, char** argv) {
       }
       rte_eal_wait_lcore(wl);  // the worker no longer polls the port
       print_table(g);
-      if (!g.opt.json.empty() && !write_json(g, g.opt.json)) {
-        std::fprintf(stderr, "edfgen: error: cannot write %s\n", g.opt.json.c_str());
-        rc = 1;
-      }
+      if (!g.opt.json.empty())
+        if (const edf::Status written = edf::write_file_replace(g.opt.json, report_json(g)); !written.ok()) {
+          std::fprintf(stderr, "edfgen: error: --json: %s\n", written.message().c_str());
+          rc = 1;
+        }
       if (g.opt.linger) {
         std::fprintf(stderr, "edfgen: done; lingering until SIGINT/SIGTERM\n");
         while (!g_signal) rte_delay_us_sleep(20000);

@@ -1,4 +1,4 @@
-#include "file_write.h"
+#include "edf/file_write.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

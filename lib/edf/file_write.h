@@ -1,5 +1,5 @@
-// file_write.h: write a whole file from the control loop without ever blocking on what its path
-// names (`save config`, the --stats-json report).
+// file_write.h: write a whole file from a control path without ever blocking on what its path
+// names (`save config`, the --stats-json report, edfgen's --json report).
 //
 // The content goes to a new temporary file in the target's directory, created with
 // O_CREAT|O_EXCL (never an existing file, FIFO or link), which is then renamed over the target:
