@@ -8,7 +8,9 @@ PKGS=(g++ meson ninja-build pkg-config dpdk dpdk-dev libdpdk-dev libnuma-dev lib
       python3-matplotlib   # python3-matplotlib: tools/loadrun's plots
       prometheus tmux      # promtool and a prometheus server, tmux: tests/integration/test_telemetry.py
       iproute2             # ip netns: the net_tap link fault test
-      systemd groff-base)  # systemd-analyze verify, groff: test_deploy.py/test_install.py check units, man pages
+      systemd groff-base   # systemd-analyze verify, groff: test_deploy.py/test_install.py check units, man pages
+      iperf3 iputils-ping ethtool   # tests/integration/test_hosts.py: real hosts in namespaces on both sides
+      debhelper dpkg-dev fakeroot lintian)  # tests/integration/test_deb.py: build, lint and install the .deb
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
