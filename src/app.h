@@ -44,8 +44,8 @@ static_assert(kMaxMergedQueues <= 64);
 struct PacketMeta {
   uint64_t arrival_tsc;   // TSC when its RX burst was received
   uint64_t deadline_tsc;  // arrival + class budget
-  uint16_t l4_offset;     // UDP header offset in the first segment
-  uint16_t payload_len;   // UDP payload bytes
+  uint16_t l4_offset;     // UDP header offset in the first segment; 0: not UDP (other traffic)
+  uint16_t payload_len;   // UDP payload bytes (other traffic: edf/packet_parse.h's payload_len)
   uint16_t out_port;      // output port from the input port's tx_port
   uint8_t cls;            // traffic class index
   uint8_t reserved;
@@ -73,6 +73,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreStats {
   uint64_t rx_bytes;
   std::array<uint64_t, kDropReasonCount> parse_drops;  // frames with no class: malformed, or still
                                                        // staged unparsed on RX at stop (kShutdown)
+  std::array<uint64_t, kFrameKindCount> kinds;  // frames that entered a class, by kind (udp4, arp, ...)
   std::array<ClassCounters, kMaxClasses> cls;
   std::array<Histogram, kMaxClasses> latency;  // arrival to tx_burst, ns (TX role)
   uint64_t loops;
@@ -97,6 +98,7 @@ struct FixedConfig {
   uint64_t tx_retry_tsc = 0;
   uint64_t tx_stall_tsc = 0;  // no packet taken for this long: the port is stalled (1 ms or 2 x tx_retry)
   uint64_t stall_tsc = 0;  // an iteration gap longer than this is a stall (init.cc)
+  uint8_t other_class = kNoClass;  // [pipeline] other_traffic: the class of non-UDP frames, or drop
 };
 
 // What the shell may change while traffic flows. The control plane publishes a new version into

@@ -21,6 +21,7 @@ enum Opt : int {
   kOptDrain,
   kOptProcessing,
   kOptScheduling,
+  kOptOtherTraffic,
   kOptSpinBase,
   kOptSpinPerByte,
   kOptIdle,
@@ -49,6 +50,7 @@ const option kLongOptions[] = {
     {"drain-ms", required_argument, nullptr, kOptDrain},
     {"processing", required_argument, nullptr, kOptProcessing},
     {"scheduling", required_argument, nullptr, kOptScheduling},
+    {"other-traffic", required_argument, nullptr, kOptOtherTraffic},
     {"spin-base-ns", required_argument, nullptr, kOptSpinBase},
     {"spin-per-byte-ns", required_argument, nullptr, kOptSpinPerByte},
     {"idle", required_argument, nullptr, kOptIdle},
@@ -104,6 +106,8 @@ void print_usage(const char* prog) {
       "      --scheduling NAME     edf|edf-plain|fifo|priority|llf (edf)            [pipeline] scheduling\n"
       "                            fifo: one shared ring, no DRR, no EDF (baseline)\n"
       "      --processing fwd|spin  fwd rewrites UDP ports; spin also burns time     [pipeline] processing\n"
+      "      --other-traffic drop|CLASS  frames other than UDP over IPv4/IPv6 (ARP,   [pipeline] other_traffic\n"
+      "                            ICMP, TCP, ...): dropped, or unchanged through CLASS (default class)\n"
       "      --spin-base-ns N      spin: fixed time per packet, ns (100000)          [pipeline] spin_base_ns\n"
       "      --spin-per-byte-ns N  spin: time per UDP payload byte, ns (71)          [pipeline] spin_per_byte_ns\n"
       "Run and report:\n"
@@ -146,6 +150,7 @@ Status parse_app_args(int argc, char** argv, AppOptions& out) {
       case kOptDrain: add(c, "pipeline", "drain_ms", optarg); break;
       case kOptProcessing: add(c, "pipeline", "processing", optarg); break;
       case kOptScheduling: add(c, "pipeline", "scheduling", optarg); break;
+      case kOptOtherTraffic: add(c, "pipeline", "other_traffic", optarg); break;
       case kOptSpinBase: add(c, "pipeline", "spin_base_ns", optarg); break;
       case kOptSpinPerByte: add(c, "pipeline", "spin_per_byte_ns", optarg); break;
       case kOptIdle: add(c, "pipeline", "idle", optarg); break;

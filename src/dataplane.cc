@@ -99,20 +99,24 @@ size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
   std::array<rte_mbuf*, kMaxBurst> bad;
   size_t n_bad = 0;
 
+  const uint8_t other_class = app.fixed.other_class;
   for (size_t k = 0; k < n; ++k) {
     rte_mbuf* m = q.popped[k];
-    const ParseResult r = parse_udp(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m),
-                                    rte_pktmbuf_pkt_len(m));
-    if (!r.ok) {
+    const uint8_t* frame = rte_pktmbuf_mtod(m, const uint8_t*);
+    const ParseResult r = parse_frame(frame, rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m));
+    uint8_t c;
+    if (r.ok) {
+      c = app.classifier.classify(r.udp);
+    } else if (r.other && other_class != kNoClass) {
+      c = other_class;  // [pipeline] other_traffic: unchanged through its class (l4_offset 0: no rewrite)
+    } else {
       counter_add(st.parse_drops[static_cast<size_t>(r.reason)], 1);
       bad[n_bad++] = m;
       continue;
     }
-    const uint8_t c = app.classifier.classify(r.udp);
     uint32_t w = 0;
     if (W > 1) {
-      const uint32_t h = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss
-                                                                : flow_hash(rte_pktmbuf_mtod(m, const uint8_t*), r.udp);
+      const uint32_t h = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : flow_hash(frame, r.udp);
       w = worker_of(h, W);
     }
     PacketMeta* md = meta(m);
@@ -124,6 +128,7 @@ size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
     dest[n_good] = static_cast<uint16_t>(w * Q + app.queue_of[c]);
     good[n_good++] = m;
     ++start[dest[n_good - 1] + 1];
+    counter_add(st.kinds[static_cast<size_t>(r.kind)], 1);
     counter_add(st.cls[c].rx, 1);
     counter_add(st.cls[c].rx_bytes, rte_pktmbuf_pkt_len(m));
   }
@@ -296,7 +301,7 @@ size_t edf_poll(LcoreContext& lc, uint64_t loop_now, bool& busy) {
     lc.edf_started[i] = false;
     lc.edf_left[i] = 0;
     ++handled;
-    app.port_map.rewrite(rte_pktmbuf_mtod_offset(m, uint8_t*, md->l4_offset));
+    if (md->l4_offset != 0) app.port_map.rewrite(rte_pktmbuf_mtod_offset(m, uint8_t*, md->l4_offset));
 
     if (n_out[qi] && out_port[qi] != md->out_port) flush(qi);  // keep per-port order per queue
     out_port[qi] = md->out_port;

@@ -93,6 +93,7 @@ Status init_app(AppContext& app) {
   }
   app.classifier.set_default_class(static_cast<uint8_t>(prof.default_class()));
   for (const PortMapRange& m : prof.udp_port_map) app.port_map.add_range(m.in_first, m.in_last, m.out_first);
+  if (const std::optional<size_t> oc = prof.other_class()) app.fixed.other_class = static_cast<uint8_t>(*oc);
   app.fixed.burst = pc.burst;
   app.fixed.idle = pc.idle;
   app.fixed.idle_polls = pc.idle_polls;
@@ -269,7 +270,12 @@ Status init_app(AppContext& app) {
     if (int rc = rte_eth_tx_queue_setup(p, 0, txd, tx_socket, nullptr); rc != 0)
       return Status::error("port " + std::to_string(p) + " TX queue 0: setup failed: " + dpdk_error(rc));
     if (int rc = rte_eth_dev_start(p); rc != 0) return Status::error("port " + std::to_string(p) + ": start failed: " + dpdk_error(rc));
-    (void)rte_eth_promiscuous_enable(p);  // not every vdev supports it; traffic is addressed to us anyway
+    // A bump in the wire receives frames addressed to the hosts on either side, not to this port:
+    // without promiscuous mode a NIC would drop them unseen. Some vdevs (net_null, net_ring, net_pcap)
+    // receive everything anyway and refuse the call; say so rather than fail.
+    if (int rc = rte_eth_promiscuous_enable(p); rc != 0)
+      INIT_LOG(NOTICE, "port %u: promiscuous mode not enabled (%s): only frames addressed to its MAC, "
+                       "broadcast and multicast may reach it", p, rte_strerror(-rc));
   }
   return {};
 }

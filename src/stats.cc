@@ -146,6 +146,7 @@ Snapshot take_snapshot(const AppContext& app) {
   for (size_t c = 0; c < app.n_classes; ++c) s.classes[c].config = app.profile.classes[c];
   const std::vector<const LcoreStats*> all = all_stats(app);
   for (const LcoreStats* st : all) {
+    for (size_t k = 0; k < kFrameKindCount; ++k) s.kinds[k] += counter_read(st->kinds[k]);
     for (size_t r = 0; r < kDropReasonCount; ++r) {
       const uint64_t d = counter_read(st->parse_drops[r]);
       s.no_class_drops[r] += d;
@@ -191,6 +192,7 @@ Snapshot diff_snapshot(const Snapshot& now, const Snapshot& base) {
     sub(d.drops_by_reason[r], base.drops_by_reason[r]);
     sub(d.no_class_drops[r], base.no_class_drops[r]);
   }
+  for (size_t k = 0; k < kFrameKindCount; ++k) sub(d.kinds[k], base.kinds[k]);
   for (size_t c = 0; c < d.classes.size() && c < base.classes.size(); ++c) {
     ClassCounters& x = d.classes[c].c;
     const ClassCounters& y = base.classes[c].c;
@@ -256,6 +258,10 @@ void print_table(FILE* out, const Snapshot& s, const char* title) {
                  static_cast<unsigned long long>(p.nic.opackets), static_cast<unsigned long long>(p.nic.oerrors),
                  static_cast<unsigned long long>(p.tx_stalls));
   }
+  std::string kinds;  // what entered the classes, by kind (ARP, ICMP, ... with other_traffic)
+  for (size_t k = 0; k < kFrameKindCount; ++k)
+    if (s.kinds[k]) kinds.append(" ").append(kFrameKindNames[k]).append("=").append(std::to_string(s.kinds[k]));
+  std::fprintf(out, "classified by kind:%s\n", kinds.empty() ? " -" : kinds.c_str());
   std::fprintf(out, "total: rx %llu  tx %llu  drops %llu  in_flight %lld\n",
                static_cast<unsigned long long>(s.rx), static_cast<unsigned long long>(s.tx),
                static_cast<unsigned long long>(s.drops), static_cast<long long>(s.in_flight()));
@@ -281,6 +287,9 @@ std::string report_json(const Snapshot& s, const std::vector<MempoolReport>& poo
   write_drops(w, s.drops_by_reason);
   w.key("no_class_drops");
   write_drops(w, s.no_class_drops);
+  w.key("rx_by_kind").begin_object();
+  for (size_t k = 0; k < kFrameKindCount; ++k) w.member(kFrameKindNames[k], s.kinds[k]);
+  w.end_object();
   w.key("classes").begin_array(Layout::kBlock);
   for (const ClassSnapshot& cs : s.classes) {
     w.begin_object().member("name", cs.config.name).member("budget_us", cs.config.budget_us);

@@ -82,6 +82,7 @@ struct Snapshot {
   uint64_t rx = 0, rx_bytes = 0, tx = 0, drops = 0;
   std::array<uint64_t, kDropReasonCount> drops_by_reason{};  // parse and class drops together
   std::array<uint64_t, kDropReasonCount> no_class_drops{};   // before classification (parse, RX staging at stop)
+  std::array<uint64_t, kFrameKindCount> kinds{};  // frames that entered a class, by kind (sum: classes' rx)
   uint64_t stall_threshold_us = 0;  // an lcore loop gap longer than this is a stall (rounded to µs)
   std::vector<ClassSnapshot> classes;  // profile order
   std::vector<RingSnapshot> rings;

@@ -64,6 +64,7 @@ int render_stats(const Snapshot& s, rte_tel_data* d) {
   add_u64(d, "drops", s.drops);
   add_u64(d, "in_flight", s.in_flight() > 0 ? static_cast<uint64_t>(s.in_flight()) : 0);
   for (size_t r = 0; r < kDropReasonCount; ++r) add_u64(d, "drops_" + std::string(kDropReasonNames[r]), s.drops_by_reason[r]);
+  for (size_t k = 0; k < kFrameKindCount; ++k) add_u64(d, "rx_kind_" + std::string(kFrameKindNames[k]), s.kinds[k]);
   return 0;
 }
 

@@ -13,15 +13,21 @@
 namespace edf {
 
 enum class DropReason : uint8_t {
-  // Frame is not valid Ethernet/IPv4/UDP (counted on the RX lcore, no class yet).
+  // Frame is not valid Ethernet/IP/UDP, or is another kind of frame while other_traffic = drop
+  // (counted on the RX lcore, no class yet).
   kRunt,             // shorter than an Ethernet header (or its VLAN tag)
-  kNotIpv4,          // EtherType is not IPv4 (ARP, IPv6, QinQ, ...)
+  kNotIp,            // EtherType is neither IPv4 nor IPv6 (ARP, LLDP, QinQ, ...)
   kBadIpv4Header,    // version != 4, IHL < 5, or header runs past the frame
   kBadIpv4Checksum,  // IPv4 header checksum does not verify
   kBadIpv4Length,    // total length < header length, or larger than the frame
-  kFragment,         // MF set or fragment offset != 0
-  kNotUdp,           // IPv4 protocol is not UDP
-  kBadUdpLength,     // UDP header truncated, or UDP length != IPv4 payload length
+  kBadIpv6Header,    // version != 6, or the header or an extension header runs past the payload
+  kBadIpv6Length,    // payload length larger than the frame, or 0 (a jumbogram)
+  kIpv6ExtHeader,    // an extension header edfpipe does not look past (AH, ESP, Mobility, ...)
+  kIpv6ExtChain,     // more than kMaxIpv6ExtHeaders extension headers before the transport
+  kFragment,         // IPv4: MF set or fragment offset != 0; IPv6: a fragment header
+  kNotUdp,           // the IP protocol (IPv6: next header) is not UDP (TCP, ICMP, ...)
+  kBadUdpLength,     // UDP header truncated, or UDP length != the IP payload left for it
+  kBadUdpChecksum,   // IPv6 UDP with checksum 0 (mandatory over IPv6)
   kSegmented,        // headers do not fit in the first mbuf segment
   // Counted against the packet's class.
   kRxRingFull,       // RX -> EDF class ring full
@@ -37,9 +43,10 @@ inline constexpr size_t kDropReasonCount = static_cast<size_t>(DropReason::kCoun
 inline constexpr size_t kFirstClassDrop = static_cast<size_t>(DropReason::kRxRingFull);
 
 inline constexpr std::array<std::string_view, kDropReasonCount> kDropReasonNames = {
-    "runt",          "not_ipv4",      "bad_ipv4_header", "bad_ipv4_checksum", "bad_ipv4_length",
-    "fragment",      "not_udp",       "bad_udp_length",  "segmented",         "rx_ring_full",
-    "expired",       "tx_ring_full",  "tx_failed",       "stopped",           "shutdown",
+    "runt",            "not_ip",          "bad_ipv4_header", "bad_ipv4_checksum", "bad_ipv4_length",
+    "bad_ipv6_header", "bad_ipv6_length", "ipv6_ext_header", "ipv6_ext_chain",    "fragment",
+    "not_udp",         "bad_udp_length",  "bad_udp_checksum", "segmented",        "rx_ring_full",
+    "expired",         "tx_ring_full",    "tx_failed",       "stopped",           "shutdown",
 };
 
 constexpr std::string_view drop_reason_name(DropReason r) {

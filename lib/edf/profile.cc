@@ -183,6 +183,13 @@ Status apply_pipeline(PipelineConfig& c, std::string_view key, std::string_view 
   if (key == "stats_period_s") return parse_uint<uint32_t>(v, 0, 86400, c.stats_period_s);
   if (key == "duration_s") return parse_uint<uint32_t>(v, 0, 31536000, c.duration_s);
   if (key == "idle_exit_ms") return parse_uint<uint32_t>(v, 0, 86400000, c.idle_exit_ms);
+  if (key == "other_traffic") {  // the class itself is checked by validate_profile(): classes come later
+    if (v != "drop" && !valid_class_name(v))
+      return Status::error("expected drop or a class name (lowercase letters, digits, '_', at most " +
+                           std::to_string(kMaxClassNameLen) + " characters)");
+    c.other_traffic = std::string(v);
+    return {};
+  }
   return Status::error("unknown key in [pipeline]");
 }
 
@@ -409,6 +416,15 @@ PortConfig Profile::port(uint16_t id) const {
   return d;
 }
 
+std::optional<size_t> Profile::other_class() const {
+  const std::string& o = pipeline.other_traffic;
+  if (o == "drop") return std::nullopt;
+  if (o.empty()) return default_class();
+  for (size_t i = 0; i < classes.size(); ++i)
+    if (classes[i].name == o) return i;
+  return std::nullopt;
+}
+
 size_t Profile::default_class() const {
   for (size_t i = 0; i < classes.size(); ++i)
     if (classes[i].is_default) return i;
@@ -525,6 +541,8 @@ Status validate_profile(const Profile& p) {
       if (overlaps[o].second.owner == i) errs.add_error(overlap_text(overlaps[o]));
   }
   if (n_defaults > 1) errs.add_error("more than one class has default = yes: " + defaults);
+  if (const std::string& o = p.pipeline.other_traffic; !o.empty() && o != "drop" && !p.other_class())
+    errs.add_error("[pipeline] other_traffic = " + o + ": no such class (expected drop or one of the profile's classes)");
   // A class with no rule that is not the default can never receive a packet: most likely a
   // misspelt name in --set 'class NAME.KEY=...' that created a new class.
   for (size_t i = 0; i < p.classes.size() && n_defaults <= 1; ++i) {
@@ -620,6 +638,9 @@ std::string profile_to_ini(const Profile& p) {
     << "stats_period_s = " << c.stats_period_s << "\n"
     << "duration_s = " << c.duration_s << "\n"
     << "idle_exit_ms = " << c.idle_exit_ms << "\n";
+  // Written as it resolves (an unset key means the default class), so a reader sees which class.
+  const std::optional<size_t> oc = p.other_class();
+  o << "other_traffic = " << (oc && *oc < p.classes.size() ? p.classes[*oc].name : std::string("drop")) << "\n";
   o << "\n[lcores]\nrx = " << lcores_text(p.lcores.rx) << "\nedf = " << lcores_text(p.lcores.edf)
     << "\ntx = " << lcores_text(p.lcores.tx) << "\n";
   o << "\n[fwd]\nudp_port_map = " << map_text(p.udp_port_map) << "\n";

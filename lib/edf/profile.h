@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -121,6 +122,9 @@ struct PipelineConfig {
   uint32_t stats_period_s = 0;     // live table period; 0 = only the final table
   uint32_t duration_s = 0;         // stop after this long; 0 = run until a signal
   uint32_t idle_exit_ms = 0;       // stop once no packet was received, sent or dropped this long; 0 = never
+  // Frames that are not UDP over IPv4/IPv6 but well-formed (ARP, ICMP, TCP, ...; packet_parse.h):
+  // "drop", or the name of the class that carries them unchanged; empty: the default class.
+  std::string other_traffic;
 };
 
 struct Profile {
@@ -133,6 +137,9 @@ struct Profile {
 
   [[nodiscard]] PortConfig port(uint16_t id) const;
   [[nodiscard]] size_t default_class() const;
+  // The class index that carries other traffic, or nullopt when it is dropped (other_traffic =
+  // drop, or a class name the profile does not have: validate_profile() refuses that).
+  [[nodiscard]] std::optional<size_t> other_class() const;
 };
 
 // The built-in profile: the prototype's classes (high 8080-8081 1 ms, medium 8082-8083 10 ms,

@@ -71,7 +71,7 @@ void BM_ParseClassify(benchmark::State& state) {
   std::array<uint8_t, kBurst> cls{};
   for (auto _ : state) {
     for (size_t i = 0; i < kBurst; ++i) {
-      const edf::ParseResult r = edf::parse_udp(data[i], len[i], len[i]);
+      const edf::ParseResult r = edf::parse_frame(data[i], len[i], len[i]);
       cls[i] = r.ok ? classifier->classify(r.udp) : edf::kNoClass;
     }
     benchmark::DoNotOptimize(cls.data());

@@ -28,9 +28,16 @@ from edfpipe.telemetry import runtime_dir  # noqa: E402
 
 # Drop reasons every report must have (edfpipe may add more: checks below sum over whatever the
 # report lists). Parse reasons have no class; the four "class-only" ones need one.
-DROP_REASONS = ["runt", "not_ipv4", "bad_ipv4_header", "bad_ipv4_checksum", "bad_ipv4_length",
-                "fragment", "not_udp", "bad_udp_length", "segmented", "rx_ring_full", "expired",
+DROP_REASONS = ["runt", "not_ip", "bad_ipv4_header", "bad_ipv4_checksum", "bad_ipv4_length",
+                "bad_ipv6_header", "bad_ipv6_length", "ipv6_ext_header", "ipv6_ext_chain",
+                "fragment", "not_udp", "bad_udp_length", "bad_udp_checksum", "segmented", "rx_ring_full", "expired",
                 "tx_ring_full", "tx_failed", "shutdown"]
+# Frame kinds counted per packet that entered a class (rx_by_kind in the report, rx_kind_* in telemetry).
+FRAME_KINDS = ["udp4", "udp6", "arp", "lldp", "icmp4", "icmp6", "tcp4", "tcp6", "ip4_other", "ip6_other",
+               "fragment", "other"]
+# Parse reasons under which well-formed frames that are not UDP over IP are counted when
+# other_traffic = drop (otherwise they pass through the other-traffic class).
+OTHER_TRAFFIC_REASONS = ["not_ip", "not_udp", "fragment", "ipv6_ext_header"]
 PARSE_REASONS = DROP_REASONS[:DROP_REASONS.index("rx_ring_full")]
 CLASS_REASONS = DROP_REASONS[DROP_REASONS.index("rx_ring_full"):]  # after parsing (class or shutdown)
 CLASS_ONLY_REASONS = ["rx_ring_full", "expired", "tx_ring_full", "tx_failed"]

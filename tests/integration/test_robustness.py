@@ -1,7 +1,9 @@
 """Hostile input: malformed and unusual frames on the real binary (see hostile.py for the corpus).
 
-Each hostile frame has exactly one fault or one legal oddity. edfpipe must count each malformed
-frame under its own drop reason, forward each legal oddity (IPv4 options, Ethernet padding, DF,
+Each hostile frame has exactly one fault or one legal oddity. With other_traffic = drop, edfpipe
+must count each frame that is not valid UDP over IPv4/IPv6 under its own drop reason; by default
+the well-formed ones among them (ARP, TCP, fragments, ...) pass unchanged through the default
+class, counted by kind, and only the malformed ones are dropped. In both, edfpipe must forward each legal oddity (IPv4 options, Ethernet padding, DF,
 VLAN priority, zero UDP checksum, jumbo frames chained over several mbufs) exactly once with its
 port rewritten, leave the valid frames around them untouched, keep the counts conserved and get
 every mbuf back.
@@ -57,7 +59,12 @@ def test_corpus_covers_every_parse_reason(corpus):
     names = {e["name"] for e in m["entries"]}
     for must in ("runt_13_bytes", "ipv4_ihl_4", "ipv4_total_gt_frame", "ipv4_bad_checksum", "udp_len_gt_ip_payload",
                  "fragment_offset", "fragment_first_mf", "ipv4_options_4_bytes", "ipv6_udp", "arp_request",
-                 "qinq_88a8", "double_8100", "jumbo_9018_vlan", "jumbo_bad_checksum", "udp_checksum_zero"):
+                 "qinq_88a8", "double_8100", "jumbo_9018_vlan", "jumbo_bad_checksum", "udp_checksum_zero",
+                 # the IPv6 part: truncated headers, extension-header chains, fragment headers,
+                 # jumbo payload length, bad UDP length
+                 "ipv6_truncated_header", "ipv6_ext_chain_9", "ipv6_ext_chain_8", "ipv6_fragment_first",
+                 "ipv6_jumbogram", "ipv6_plen_65535", "ipv6_udp_len_gt_payload", "ipv6_udp_checksum_zero",
+                 "ipv6_hbh_routing_dstopts", "ipv6_jumbo_9000_ext"):
         assert must in names, must
     assert max(e["len"] for e in m["entries"]) > 9000
 
@@ -66,11 +73,45 @@ def test_corpus_covers_every_parse_reason(corpus):
 def hostile_run(edfpipe, corpus):
     pcap, manifest = corpus
     out = f"{edfpipe.workdir}/hostile_out.pcap"
-    res = edfpipe.run([f"net_pcap0,rx_pcap={pcap},tx_pcap={out}"], ["--idle-exit", edfit.IDLE_EXIT_MS], timeout=60)
+    res = edfpipe.run([f"net_pcap0,rx_pcap={pcap},tx_pcap={out}"],
+                      ["--idle-exit", edfit.IDLE_EXIT_MS, "--other-traffic", "drop"], timeout=60)
     assert res.rc == 0, res.describe()
     assert res.stats is not None, res.describe()
     edfit.check_read_all(res, manifest["frames"])
     return pcap, manifest, edfit.read_pcap(out), res
+
+
+def test_other_traffic_passes_unchanged_by_default_and_malformed_is_dropped(edfpipe, corpus):
+    # The default other_traffic is the default class (best_effort): every well-formed frame that is
+    # not UDP leaves once, byte for byte, counted under its kind; the malformed ones are dropped
+    # under the same reasons as with other_traffic = drop.
+    pcap, m = corpus
+    out = f"{edfpipe.workdir}/hostile_default_out.pcap"
+    res = edfpipe.run([f"net_pcap0,rx_pcap={pcap},tx_pcap={out}"], ["--idle-exit", edfit.IDLE_EXIT_MS], timeout=60)
+    assert res.rc == 0, res.describe()
+    st = res.stats
+    edfit.check_accounting(st, "hostile corpus, other traffic passed")
+    n_other = sum(m["other"].values())
+    others = [e for e in m["entries"] if "other" in e]
+    assert len(others) == n_other
+    malformed = dict(m["malformed"])
+    for e in others:
+        malformed[e["expect"]] -= 1
+    got = {r: n for r, n in st["drops_by_reason"].items() if n}
+    assert got == {r: n for r, n in malformed.items() if n}, f"drops {got}"
+    assert st["tx"] == m["valid"] + n_other
+    kinds = {k: n for k, n in st["rx_by_kind"].items() if n}
+    ip6 = sum(1 for p in m["packets"] if p["name"].startswith("ipv6_"))
+    assert kinds == {**m["other"], "udp4": m["valid"] - ip6, "udp6": ip6}, kinds
+    be = edfit.by_class(st)["best_effort"]
+    assert be["tx"] == m["classes"].get("best_effort", 0) + n_other
+    # byte for byte: every other-traffic input frame is in the output, as often as it was sent
+    frames_in = edfit.read_pcap(pcap)
+    left = collections.Counter(edfit.read_pcap(out))
+    for e in others:
+        fr = frames_in[e["index"]]
+        assert left[fr] > 0, f"{e['name']} did not leave unchanged"
+        left[fr] -= 1
 
 
 def test_each_malformed_frame_counted_under_its_reason(hostile_run):
@@ -130,7 +171,8 @@ def test_hostile_replay_under_load(edfpipe, small_corpus):
     # millions of hostile frames, and the counts per reason stay in the corpus's proportions.
     pcap, m = small_corpus
     vdevs = [f"net_pcap0,rx_pcap={pcap},infinite_rx=1", "net_null0"]
-    res = edfpipe.run(vdevs, ["--portmask", "0x1", "--set", "port 0.tx_port=1", "--duration", "1"], timeout=30)
+    res = edfpipe.run(vdevs, ["--portmask", "0x1", "--set", "port 0.tx_port=1", "--duration", "1",
+                              "--other-traffic", "drop"], timeout=30)
     assert res.rc == 0, res.describe()
     st = res.stats
     edfit.check_accounting(st, "hostile replay")

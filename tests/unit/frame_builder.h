@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace edf::test {
@@ -120,6 +121,84 @@ inline Frame build_frame(const FrameSpec& s) {
   set_ipv4_checksum(ip, ihl);
   if (s.bad_ipv4_checksum) put16(ip + 10, static_cast<uint16_t>(get16(ip + 10) + 1));
   return f;
+}
+
+// An Ethernet [+ 802.1Q] / IPv6 [+ extension headers] / UDP frame. Extension headers are given
+// as (type, total bytes, a multiple of 8); each one's next-header byte chains to the next and the
+// last to `next_header` (17 unless overridden). The UDP checksum covers the RFC 8200 pseudo-header.
+struct Frame6Spec {
+  std::optional<uint16_t> vlan_tpid;
+  uint8_t ip_version = 6;
+  uint8_t traffic_class = 0;  // DSCP << 2 | ECN
+  std::vector<std::pair<uint8_t, size_t>> ext;  // (type, bytes)
+  uint8_t next_header = 17;
+  uint16_t src_port = 40000;
+  uint16_t dst_port = 8080;
+  size_t payload_len = 18;
+  uint8_t src_last = 1;  // last byte of the source address fd00::1 (a flow differs by it)
+  size_t ethernet_padding = 0;
+  std::optional<uint16_t> ip_payload_len;  // override
+  std::optional<uint16_t> udp_len;         // override
+  bool zero_udp_checksum = false;
+};
+
+inline Frame build_frame6(const Frame6Spec& s) {
+  Frame f;
+  const size_t l2 = s.vlan_tpid ? 18 : 14;
+  size_t ext_bytes = 0;
+  for (const auto& e : s.ext) ext_bytes += e.second;
+  const size_t udp_len = 8 + s.payload_len;
+  const size_t payload = ext_bytes + (s.next_header == 17 ? udp_len : s.payload_len);
+  f.l3 = l2;
+  f.l4 = l2 + 40 + ext_bytes;
+  f.bytes.assign(l2 + 40 + payload + s.ethernet_padding, 0);
+  uint8_t* b = f.bytes.data();
+  for (size_t i = 0; i < 12; ++i) b[i] = static_cast<uint8_t>(0x10 + i);
+  if (s.vlan_tpid) {
+    put16(b + 12, *s.vlan_tpid);
+    put16(b + 14, 0x0064);
+    put16(b + 16, 0x86dd);
+  } else {
+    put16(b + 12, 0x86dd);
+  }
+  uint8_t* ip = b + l2;
+  put32(ip, (uint32_t{s.ip_version} << 28) | (uint32_t{s.traffic_class} << 20) | 0x12345u);
+  put16(ip + 4, s.ip_payload_len.value_or(static_cast<uint16_t>(payload)));
+  ip[6] = s.ext.empty() ? s.next_header : s.ext[0].first;
+  ip[7] = 64;
+  ip[8] = 0xfd;  // source fd00::<src_last>, destination fd00::2
+  ip[23] = s.src_last;
+  ip[24] = 0xfd;
+  ip[39] = 2;
+  size_t at = l2 + 40;
+  for (size_t i = 0; i < s.ext.size(); ++i) {
+    b[at] = i + 1 < s.ext.size() ? s.ext[i + 1].first : s.next_header;
+    b[at + 1] = static_cast<uint8_t>(s.ext[i].second / 8 - 1);
+    at += s.ext[i].second;
+  }
+  if (s.next_header != 17) return f;
+  uint8_t* udp = b + f.l4;
+  put16(udp, s.src_port);
+  put16(udp + 2, s.dst_port);
+  put16(udp + 4, s.udp_len.value_or(static_cast<uint16_t>(udp_len)));
+  for (size_t k = 0; k < s.payload_len; ++k) udp[8 + k] = static_cast<uint8_t>(k);
+  if (!s.zero_udp_checksum) {
+    uint32_t sum = ones_sum(ip + 8, 32);  // source and destination address
+    sum += static_cast<uint32_t>(udp_len);
+    sum += 17;
+    sum = ones_sum(udp, udp_len, sum);
+    const auto c = static_cast<uint16_t>(~sum);
+    put16(udp + 6, c == 0 ? 0xffff : c);
+  }
+  return f;
+}
+
+// Sum over the IPv6 pseudo-header and the UDP datagram: 0xffff when the stored checksum verifies.
+inline uint16_t udp6_verify_sum(const uint8_t* ip, const uint8_t* udp, size_t udp_len) {
+  uint32_t sum = ones_sum(ip + 8, 32);
+  sum += static_cast<uint32_t>(udp_len);
+  sum += 17;
+  return static_cast<uint16_t>(ones_sum(udp, udp_len, sum));
 }
 
 }  // namespace edf::test

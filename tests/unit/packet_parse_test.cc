@@ -15,11 +15,13 @@ namespace {
 using test::build_frame;
 using test::Frame;
 using test::FrameSpec;
+using test::build_frame6;
+using test::Frame6Spec;
 
 // Parses a copy of exactly `len` bytes, so a read past `len` is a read past the allocation.
 ParseResult parse_prefix(const std::vector<uint8_t>& frame, size_t len, size_t frame_len) {
   std::vector<uint8_t> copy(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(len));
-  return parse_udp(copy.data(), copy.size(), frame_len);
+  return parse_frame(copy.data(), copy.size(), frame_len);
 }
 
 ParseResult parse_all(const std::vector<uint8_t>& frame) {
@@ -122,13 +124,19 @@ TEST(PacketParse, Runt) {
   }
 }
 
-TEST(PacketParse, NotIpv4) {
-  for (uint16_t ethertype : {uint16_t{0x0806}, uint16_t{0x86dd}, uint16_t{0x88a8}, uint16_t{0x0000}}) {
+TEST(PacketParse, NotIpIsOtherTraffic) {
+  const std::vector<std::pair<uint16_t, FrameKind>> cases = {
+      {0x0806, FrameKind::kArp}, {0x88cc, FrameKind::kLldp}, {0x88a8, FrameKind::kOther}, {0x0000, FrameKind::kOther}};
+  for (const auto& [ethertype, kind] : cases) {
     FrameSpec s;
     s.ethertype = ethertype;
     const ParseResult r = parse_spec(s);
     EXPECT_FALSE(r.ok);
-    EXPECT_EQ(name(r.reason), "not_ipv4") << std::hex << ethertype;
+    EXPECT_TRUE(r.other) << std::hex << ethertype;
+    EXPECT_EQ(name(r.reason), "not_ip") << std::hex << ethertype;
+    EXPECT_EQ(r.kind, kind) << std::hex << ethertype;
+    EXPECT_EQ(r.udp.ip_version, 0);
+    EXPECT_EQ(r.udp.l4_offset, 0);
   }
   // QinQ: 0x8100 inside 0x8100, and an 802.1ad outer tag (0x88a8) with IPv4 behind it.
   for (uint16_t outer : {uint16_t{0x8100}, uint16_t{0x88a8}}) {
@@ -137,13 +145,41 @@ TEST(PacketParse, NotIpv4) {
     s.ethertype = outer == 0x8100 ? 0x8100 : 0x0800;
     const ParseResult r = parse_spec(s);
     EXPECT_FALSE(r.ok);
-    EXPECT_EQ(name(r.reason), "not_ipv4") << std::hex << outer;
+    EXPECT_TRUE(r.other);
+    EXPECT_EQ(name(r.reason), "not_ip") << std::hex << outer;
+    EXPECT_EQ(r.kind, FrameKind::kOther);
   }
   // ARP behind one VLAN tag.
   FrameSpec s;
   s.vlan_tpid = 0x8100;
   s.ethertype = 0x0806;
-  EXPECT_EQ(name(parse_spec(s).reason), "not_ipv4");
+  EXPECT_EQ(name(parse_spec(s).reason), "not_ip");
+  EXPECT_EQ(parse_spec(s).kind, FrameKind::kArp);
+}
+
+TEST(PacketParse, OtherIpv4ProtocolsAreOtherTrafficWithTheirKind) {
+  const std::vector<std::pair<uint8_t, FrameKind>> cases = {
+      {1, FrameKind::kIcmp4}, {6, FrameKind::kTcp4}, {0, FrameKind::kIp4Other}, {132, FrameKind::kIp4Other}};
+  for (const auto& [proto, kind] : cases) {
+    FrameSpec s;
+    s.protocol = proto;
+    const ParseResult r = parse_spec(s);
+    EXPECT_TRUE(r.other) << int{proto};
+    EXPECT_EQ(name(r.reason), "not_udp");
+    EXPECT_EQ(r.kind, kind);
+    EXPECT_EQ(r.udp.ip_version, 4);
+    EXPECT_EQ(r.udp.l3_offset, 14);
+  }
+  FrameSpec frag;
+  frag.frag = 0x2000;
+  EXPECT_TRUE(parse_spec(frag).other);
+  EXPECT_EQ(parse_spec(frag).kind, FrameKind::kFragment);
+  // A malformed IPv4 header is never other traffic, whatever its protocol.
+  FrameSpec bad;
+  bad.protocol = 6;
+  bad.bad_ipv4_checksum = true;
+  EXPECT_FALSE(parse_spec(bad).other);
+  EXPECT_EQ(name(parse_spec(bad).reason), "bad_ipv4_checksum");
 }
 
 TEST(PacketParse, BadIpv4Header) {
@@ -311,7 +347,7 @@ TEST(PacketParse, FrameFaultsWinOverSegmentation) {
   EXPECT_EQ(name(parse_prefix(f.bytes, 34, 1000).reason), "not_udp");
   FrameSpec arp;
   arp.ethertype = 0x0806;
-  EXPECT_EQ(name(parse_prefix(build_frame(arp).bytes, 14, 1000).reason), "not_ipv4");
+  EXPECT_EQ(name(parse_prefix(build_frame(arp).bytes, 14, 1000).reason), "not_ip");
 }
 
 TEST(PacketParse, RandomCorruptionNeverReadsPastLenAndReportsAParseReason) {
@@ -361,6 +397,162 @@ TEST(DropReason, NamesAndParseClassification) {
     EXPECT_FALSE(kDropReasonNames[i].empty());
     for (size_t j = i + 1; j < kDropReasonCount; ++j) EXPECT_NE(kDropReasonNames[i], kDropReasonNames[j]);
   }
+}
+
+
+// ---------------------------------------------------------------- IPv6
+
+ParseResult parse6(const Frame6Spec& s) { return parse_all(build_frame6(s).bytes); }
+
+TEST(PacketParse6, ValidFrameWithAndWithoutVlan) {
+  for (bool vlan : {false, true}) {
+    Frame6Spec s;
+    if (vlan) s.vlan_tpid = 0x8100;
+    s.dst_port = 8083;
+    s.traffic_class = 46 << 2 | 1;  // EF, ECN ECT(1)
+    s.payload_len = 100;
+    const ParseResult r = parse6(s);
+    ASSERT_TRUE(r.ok) << reason_of(r);
+    EXPECT_EQ(r.kind, FrameKind::kUdp6);
+    EXPECT_EQ(r.udp.ip_version, 6);
+    EXPECT_EQ(r.udp.l3_offset, vlan ? 18 : 14);
+    EXPECT_EQ(r.udp.l4_offset, vlan ? 58 : 54);
+    EXPECT_EQ(r.udp.dst_port, 8083);
+    EXPECT_EQ(r.udp.payload_len, 100);
+    EXPECT_EQ(r.udp.dscp, 46);
+  }
+}
+
+TEST(PacketParse6, SkipsHopByHopRoutingAndDestinationOptions) {
+  Frame6Spec s;
+  s.ext = {{0, 8}, {43, 24}, {60, 16}};
+  const ParseResult r = parse6(s);
+  ASSERT_TRUE(r.ok) << reason_of(r);
+  EXPECT_EQ(r.udp.l4_offset, 14 + 40 + 8 + 24 + 16);
+  EXPECT_EQ(r.udp.payload_len, 18);
+}
+
+TEST(PacketParse6, ExtensionChainIsBounded) {
+  Frame6Spec s;
+  s.ext.assign(kMaxIpv6ExtHeaders, {60, 8});
+  EXPECT_TRUE(parse6(s).ok) << reason_of(parse6(s));
+  s.ext.assign(kMaxIpv6ExtHeaders + 1, {60, 8});
+  EXPECT_EQ(reason_of(parse6(s)), "ipv6_ext_chain");
+  EXPECT_FALSE(parse6(s).other);
+}
+
+TEST(PacketParse6, FragmentAndOpaqueExtensionHeadersAreOtherTraffic) {
+  Frame6Spec frag;
+  frag.ext = {{0, 8}, {44, 8}};
+  ParseResult r = parse6(frag);
+  EXPECT_TRUE(r.other);
+  EXPECT_EQ(reason_of(r), "fragment");
+  EXPECT_EQ(r.kind, FrameKind::kFragment);
+  for (uint8_t t : {uint8_t{50}, uint8_t{51}, uint8_t{135}, uint8_t{139}, uint8_t{140}, uint8_t{253}, uint8_t{254}}) {
+    Frame6Spec s;
+    s.ext = {{t, 16}};
+    r = parse6(s);
+    EXPECT_TRUE(r.other) << int{t};
+    EXPECT_EQ(reason_of(r), "ipv6_ext_header") << int{t};
+    EXPECT_EQ(r.kind, FrameKind::kIp6Other);
+  }
+}
+
+TEST(PacketParse6, OtherTransportsHaveTheirKind) {
+  const std::vector<std::pair<uint8_t, FrameKind>> cases = {
+      {58, FrameKind::kIcmp6}, {6, FrameKind::kTcp6}, {59, FrameKind::kIp6Other}, {132, FrameKind::kIp6Other}};
+  for (const auto& [nh, kind] : cases) {
+    Frame6Spec s;
+    s.next_header = nh;
+    s.payload_len = 24;
+    const ParseResult r = parse6(s);
+    EXPECT_TRUE(r.other) << int{nh};
+    EXPECT_EQ(reason_of(r), "not_udp");
+    EXPECT_EQ(r.kind, kind);
+    EXPECT_EQ(r.udp.payload_len, 24);
+    // behind a skipped header too
+    s.ext = {{0, 8}};
+    EXPECT_EQ(parse6(s).kind, kind) << int{nh};
+  }
+}
+
+TEST(PacketParse6, MalformedHeadersEachHaveTheirReason) {
+  Frame6Spec s;
+  s.ip_version = 4;
+  EXPECT_EQ(reason_of(parse6(s)), "bad_ipv6_header");
+  // Payload length past the frame; 0 before hop-by-hop (a jumbogram).
+  s = {};
+  s.ip_payload_len = 8 + 18 + 1;
+  EXPECT_EQ(reason_of(parse6(s)), "bad_ipv6_length");
+  s = {};
+  s.ext = {{0, 8}};
+  s.ip_payload_len = 0;
+  EXPECT_EQ(reason_of(parse6(s)), "bad_ipv6_length");
+  // 0 before anything else: an empty payload, so the UDP header is missing.
+  s = {};
+  s.ip_payload_len = 0;
+  s.ethernet_padding = 8;
+  EXPECT_EQ(reason_of(parse6(s)), "bad_udp_length");
+  // An extension header longer than the payload.
+  s = {};
+  s.ext = {{60, 8}};
+  Frame f = build_frame6(s);
+  f.bytes[f.l3 + 40 + 1] = 200;  // 1608 bytes
+  EXPECT_EQ(reason_of(parse_all(f.bytes)), "bad_ipv6_header");
+  // A header shorter than 40 bytes.
+  f = build_frame6(Frame6Spec{});
+  EXPECT_EQ(reason_of(parse_prefix(f.bytes, 14 + 39, 14 + 39)), "bad_ipv6_header");
+  // UDP length disagrees with the payload; zero UDP checksum.
+  s = {};
+  s.udp_len = 8 + 18 - 1;
+  EXPECT_EQ(reason_of(parse6(s)), "bad_udp_length");
+  s = {};
+  s.zero_udp_checksum = true;
+  EXPECT_EQ(reason_of(parse6(s)), "bad_udp_checksum");
+}
+
+TEST(PacketParse6, EthernetPaddingAfterThePacketIsAllowed) {
+  Frame6Spec s;
+  s.payload_len = 0;
+  s.ethernet_padding = 12;
+  const ParseResult r = parse6(s);
+  ASSERT_TRUE(r.ok) << reason_of(r);
+  EXPECT_EQ(r.udp.payload_len, 0);
+}
+
+TEST(PacketParse6, HeadersPastTheFirstSegmentAreSegmented) {
+  Frame6Spec s;
+  s.ext = {{0, 64}, {60, 64}};
+  const Frame f = build_frame6(s);
+  for (size_t len : {size_t{30}, size_t{14 + 40 + 1}, size_t{14 + 40 + 64 + 1}, f.l4 + 7}) {
+    EXPECT_EQ(reason_of(parse_prefix(f.bytes, len, f.bytes.size())), "segmented") << len;
+  }
+  EXPECT_TRUE(parse_prefix(f.bytes, f.l4 + 8, f.bytes.size()).ok);
+}
+
+TEST(PacketParse6, RandomCorruptionNeverReadsPastLen) {
+  std::mt19937_64 rng(20261130);
+  size_t ok = 0, other = 0;
+  for (int iter = 0; iter < 20000; ++iter) {
+    Frame6Spec s;
+    if (rng() % 2) s.vlan_tpid = 0x8100;
+    for (size_t e = rng() % 4; e > 0; --e) s.ext.push_back({static_cast<uint8_t>(rng() % 2 ? 0 : 60), 8 * (1 + rng() % 4)});
+    s.payload_len = rng() % 64;
+    Frame f = build_frame6(s);
+    for (size_t k = rng() % 3; k > 0; --k) f.bytes[rng() % f.bytes.size()] = static_cast<uint8_t>(rng());
+    const size_t len = rng() % (f.bytes.size() + 1);
+    const ParseResult r = parse_prefix(f.bytes, len, f.bytes.size());
+    if (r.ok) {
+      ++ok;
+      EXPECT_LE(size_t{r.udp.l4_offset} + 8, len);
+      EXPECT_LE(size_t{r.udp.l4_offset} + 8 + r.udp.payload_len, f.bytes.size());
+    } else {
+      other += r.other;
+      EXPECT_TRUE(is_parse_drop(r.reason)) << reason_of(r);
+    }
+  }
+  EXPECT_GT(ok, 1000u);
+  EXPECT_GT(other, 10u);
 }
 
 }  // namespace

@@ -87,6 +87,7 @@ void expect_same_profile(const Profile& a, const Profile& b) {
   EXPECT_EQ(x.stats_period_s, y.stats_period_s);
   EXPECT_EQ(x.duration_s, y.duration_s);
   EXPECT_EQ(x.idle_exit_ms, y.idle_exit_ms);
+  EXPECT_EQ(a.other_class(), b.other_class());  // as it resolves: unset is written as the default class
   EXPECT_EQ(a.lcores.rx, b.lcores.rx);
   EXPECT_EQ(a.lcores.edf, b.lcores.edf);
   EXPECT_EQ(a.lcores.tx, b.lcores.tx);
@@ -201,6 +202,20 @@ TEST(Profile, ValuesAreApplied) {
   EXPECT_EQ(p.lcores.tx, std::vector<int32_t>{kAutoLcore});
   EXPECT_EQ(p.classes.size(), 4u);  // no class sections: the defaults stay
   EXPECT_EQ(p.source, "test.ini");
+}
+
+TEST(Profile, OtherTrafficDefaultsToTheDefaultClassAndNamesAClassOrDrop) {
+  EXPECT_EQ(default_profile().other_class(), std::optional<size_t>(3));  // best_effort
+  EXPECT_NE(profile_to_ini(default_profile()).find("other_traffic = best_effort\n"), std::string::npos);
+  EXPECT_EQ(load_ok("[pipeline]\nother_traffic = drop\n").other_class(), std::nullopt);
+  EXPECT_EQ(load_ok("[pipeline]\nother_traffic = low\n").other_class(), std::optional<size_t>(2));
+  // The name is checked against the classes after the whole file is read: a class defined later counts.
+  const Profile p = load_ok("[pipeline]\nother_traffic = ctl\n[class rt]\nbudget_us = 100\nudp_dst_ports = 1\n"
+                            "[class ctl]\nbudget_us = 5000\ndefault = yes\n");
+  EXPECT_EQ(p.other_class(), std::optional<size_t>(1));
+  expect_rejected("[pipeline]\nother_traffic = hihg\n", {"test.ini", "other_traffic = hihg", "no such class"});
+  expect_rejected("[pipeline]\nother_traffic = High\n", {"test.ini:2", "other_traffic = High", "expected drop or a class name"});
+  expect_rejected("[pipeline]\nother_traffic =\n", {"test.ini:2", "other_traffic", "expected drop or a class name"});
 }
 
 TEST(Profile, UnknownSection) {

@@ -1,4 +1,4 @@
-"""Ethernet [+ 802.1Q] / IPv4 / UDP frames: building, parsing, checksums and the payload tag.
+"""Ethernet [+ 802.1Q] / IPv4 or IPv6 / UDP frames: building, parsing, checksums and the payload tag.
 
 The one frame builder of the Python side: tools/edfpcap.py (test traffic), tests/integration/
 hostile.py (the hostile corpus), tools/soak, and the tests that check what edfpipe forwarded all
@@ -29,7 +29,10 @@ ETH_DST = bytes.fromhex("020000000002")
 ETH_SRC = bytes.fromhex("020000000001")
 SRC_IP = bytes([127, 0, 0, 1])
 DST_IP = bytes([127, 0, 0, 2])
+SRC_IP6 = bytes.fromhex("fd000000000000000000000000000001")  # fd00::1
+DST_IP6 = bytes.fromhex("fd000000000000000000000000000002")  # fd00::2
 ETH_IPV4_UDP_BYTES = 14 + 20 + 8
+ETH_IPV6_UDP_BYTES = 14 + 40 + 8
 
 TAG = struct.Struct("<HBBQQ")
 TAG_MAGIC = 0xEDF6
@@ -92,6 +95,33 @@ def udp(dport: int, payload: bytes, udp_len=None, zero_csum=False, sport=40000) 
     return hdr[:6] + struct.pack("!H", c) + payload
 
 
+def ipv6(payload: bytes, nh=17, tclass=0, plen=None, ext=(), version=6) -> bytes:
+    """IPv6 header + extension headers + payload. `ext` is a list of (type, body) whose bodies are
+    padded to a multiple of 8 bytes with their 2-byte (next header, length) prefix; the chain ends
+    in `nh`. `plen` overrides the payload length field."""
+    chain = b""
+    types = [t for t, _ in ext] + [nh]
+    for i, (_, body) in enumerate(ext):
+        raw = body + b"\0" * ((-(len(body) + 2)) % 8)
+        chain += struct.pack("!BB", types[i + 1], (len(raw) + 2) // 8 - 1) + raw
+    first = types[0]
+    ln = plen if plen is not None else len(chain) + len(payload)
+    hdr = struct.pack("!IHBB", (version << 28) | (tclass << 20) | 0x12345, ln & 0xFFFF, first, 64)
+    return hdr + SRC_IP6 + DST_IP6 + chain + payload
+
+
+def udp6(dport: int, payload: bytes, udp_len=None, zero_csum=False, sport=40000) -> bytes:
+    """UDP header + payload for IPv6 (SRC_IP6 -> DST_IP6): the checksum over RFC 8200's
+    pseudo-header, or 0 (invalid over IPv6) with zero_csum."""
+    ln = udp_len if udp_len is not None else 8 + len(payload)
+    hdr = struct.pack("!HHHH", sport, dport, ln & 0xFFFF, 0)
+    if zero_csum:
+        return hdr + payload
+    pseudo = SRC_IP6 + DST_IP6 + struct.pack("!IxxxB", 8 + len(payload), 17)
+    c = csum(pseudo + hdr + payload) or 0xFFFF
+    return hdr[:6] + struct.pack("!H", c) + payload
+
+
 def class_index(cls) -> int:
     """A class index for the tag: an int as is, a class name looked up in the built-in profile."""
     return cls if isinstance(cls, int) else _profile.builtin().cls(cls).index
@@ -108,12 +138,14 @@ def tagged_payload(seq: int, cls, size: int) -> bytes:
     return t + bytes((seq + i) & 0xFF for i in range(max(0, size - len(t))))
 
 
-def valid_frame(seq: int, cls, dport: int, frame_len: int, vlan=None) -> bytes:
+def valid_frame(seq: int, cls, dport: int, frame_len: int, vlan=None, ip6=False) -> bytes:
     """A valid tagged frame of `frame_len` bytes (at least headers + tag) to UDP port `dport`,
-    with one 802.1Q tag (VLAN id `vlan`) if given; source port 40000 + seq % 1000."""
-    hdr_len = ETH_IPV4_UDP_BYTES + (4 if vlan is not None else 0)
+    with one 802.1Q tag (VLAN id `vlan`) if given, over IPv6 if ip6; source port 40000 + seq % 1000."""
+    hdr_len = (ETH_IPV6_UDP_BYTES if ip6 else ETH_IPV4_UDP_BYTES) + (4 if vlan is not None else 0)
     payload = tagged_payload(seq, cls, frame_len - hdr_len)
     tags = [(0x8100, vlan)] if vlan is not None else []
+    if ip6:
+        return eth(0x86DD, ipv6(udp6(dport, payload, sport=40000 + seq % 1000)), tags)
     return eth(0x0800, ipv4(udp(dport, payload, sport=40000 + seq % 1000)), tags)
 
 
@@ -121,12 +153,13 @@ def valid_frame(seq: int, cls, dport: int, frame_len: int, vlan=None) -> bytes:
 
 @dataclass
 class Udp:
-    l3: int                     # IPv4 header offset
+    l3: int                     # IP header offset (IPv4 or IPv6: see version)
     l4: int                     # UDP header offset
     dport: int
     checksum: int
     seq: Optional[int]          # from the payload tag, None if the payload has none
     cls_index: Optional[int]    # likewise
+    version: int = 4            # IP version
 
     @property
     def cls(self) -> Optional[str]:
@@ -148,8 +181,12 @@ def parse_tag(payload: bytes):
     return seq, cls
 
 
+IPV6_SKIPPED = (0, 43, 60)  # hop-by-hop, routing, destination options: what edfpipe skips
+
+
 def parse_udp(frame: bytes) -> Optional[Udp]:
-    """Parses Ethernet [+ one VLAN tag] / IPv4 / UDP; None for anything else."""
+    """Parses Ethernet [+ one VLAN tag] / IPv4 or IPv6 [+ skipped extension headers] / UDP; None
+    for anything else."""
     if len(frame) < 14:
         return None
     l3, ether = 14, struct.unpack("!H", frame[12:14])[0]
@@ -157,35 +194,50 @@ def parse_udp(frame: bytes) -> Optional[Udp]:
         if len(frame) < 18:
             return None
         l3, ether = 18, struct.unpack("!H", frame[16:18])[0]
-    if ether != 0x0800 or len(frame) < l3 + 20:
+    if ether == 0x86DD:
+        if len(frame) < l3 + 40 or frame[l3] >> 4 != 6:
+            return None
+        nh, l4 = frame[l3 + 6], l3 + 40
+        while nh in IPV6_SKIPPED and len(frame) >= l4 + 2:
+            nh, l4 = frame[l4], l4 + (frame[l4 + 1] + 1) * 8
+        version = 6
+    elif ether == 0x0800 and len(frame) >= l3 + 20:
+        ihl = (frame[l3] & 0x0F) * 4
+        if frame[l3] >> 4 != 4 or ihl < 20:
+            return None
+        nh, l4, version = frame[l3 + 9], l3 + ihl, 4
+    else:
         return None
-    ihl = (frame[l3] & 0x0F) * 4
-    if frame[l3] >> 4 != 4 or ihl < 20 or frame[l3 + 9] != 17:
-        return None
-    l4 = l3 + ihl
-    if len(frame) < l4 + 8:
+    if nh != 17 or len(frame) < l4 + 8:
         return None
     dport, checksum = struct.unpack("!H2xH", frame[l4 + 2:l4 + 8])
     t = parse_tag(frame[l4 + 8:])
     seq, cls = t if t else (None, None)
-    return Udp(l3, l4, dport, checksum, seq, cls)
+    return Udp(l3, l4, dport, checksum, seq, cls, version)
+
+
+def _segment_and_pseudo(frame: bytes, u: Udp):
+    """The UDP segment as the IP header bounds it, and its pseudo-header (RFC 768 / RFC 8200)."""
+    ip = frame[u.l3:]
+    if u.version == 6:
+        end = u.l3 + 40 + struct.unpack("!H", ip[4:6])[0]
+        seg = frame[u.l4:end]
+        return seg, ip[8:40] + struct.pack("!IxxxB", len(seg), 17)
+    total = struct.unpack("!H", ip[2:4])[0]
+    assert (ip[0] & 0x0F) * 4 >= 20
+    seg = frame[u.l4:u.l3 + total]
+    return seg, ip[12:20] + struct.pack("!BBH", 0, 17, len(seg))
 
 
 def udp_checksum(frame: bytes, u: Udp) -> int:
-    """The UDP checksum computed from scratch over the pseudo-header (RFC 768); 0 maps to 0xFFFF."""
-    ip = frame[u.l3:]
-    total = struct.unpack("!H", ip[2:4])[0]
-    assert (ip[0] & 0x0F) * 4 >= 20
-    seg = bytearray(frame[u.l4:u.l3 + total])
+    """The UDP checksum computed from scratch over the pseudo-header; 0 maps to 0xFFFF."""
+    seg, pseudo = _segment_and_pseudo(frame, u)
+    seg = bytearray(seg)
     seg[6:8] = b"\0\0"
-    pseudo = ip[12:20] + struct.pack("!BBH", 0, 17, len(seg))
     return csum(bytes(pseudo) + bytes(seg)) or 0xFFFF
 
 
 def udp_checksum_verifies(frame: bytes, u: Udp) -> bool:
     """The receiver's check: the sum over pseudo-header and segment, checksum included, is 0xFFFF."""
-    ip = frame[u.l3:]
-    total = struct.unpack("!H", ip[2:4])[0]
-    seg = frame[u.l4:u.l3 + total]
-    pseudo = ip[12:20] + struct.pack("!BBH", 0, 17, len(seg))
+    seg, pseudo = _segment_and_pseudo(frame, u)
     return ones_sum(bytes(pseudo) + bytes(seg)) == 0xFFFF

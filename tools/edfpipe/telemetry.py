@@ -316,6 +316,12 @@ def drops_by_reason(stats: dict) -> dict:
     return {k[len("drops_"):]: v for k, v in stats.items() if k.startswith("drops_")}
 
 
+def rx_by_kind(stats: dict) -> dict:
+    """{kind: count} from /edfpipe/stats (its rx_kind_<kind> fields): frames that entered a class,
+    by frame kind (udp4, udp6, and with other_traffic arp, icmp4, tcp4, ...)."""
+    return {k[len("rx_kind_"):]: v for k, v in stats.items() if k.startswith("rx_kind_")}
+
+
 def class_drops_by_reason(cls: dict) -> dict:
     return {k[len("drops_"):]: v for k, v in cls.items() if k.startswith("drops_")}
 

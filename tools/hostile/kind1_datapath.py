@@ -47,13 +47,14 @@ def prop_only(allowed, must_tx=None):
     return f
 
 
-def run_pcap(ctx, case, frame_list, want, infinite=False, dur=None, extra="--idle-exit 300", timeout=40):
+def run_pcap(ctx, case, frame_list, want, infinite=False, dur=None, extra="--idle-exit 300 --other-traffic drop",
+             timeout=40):
     pfx = ctx.prefix()
     path = ctx.frames_pcap(re.sub(r"[^A-Za-z0-9]+", "_", case), frame_list)
     vd = "net_pcap0,rx_pcap=%s" % path
     if infinite:
         vds = [vd + ",infinite_rx=1", "net_null0"]
-        args = "-p 0x1 --set 'port 0.tx_port=1' --duration %d" % (dur or 1)
+        args = "-p 0x1 --set 'port 0.tx_port=1' --other-traffic drop --duration %d" % (dur or 1)
     else:
         vds = [vd + ",tx_pcap=%s" % ctx.path("p", "out.pcap")]
         args = extra
@@ -108,8 +109,9 @@ def run(ctx):
     rnd = random.Random(7)
     run_pcap(ctx, "random bytes, sizes 0..64 x10",
              [bytes(rnd.randrange(256) for _ in range(n)) for n in range(65) for _ in range(10)],
-             prop_only({"runt", "not_ipv4", "bad_ipv4_header", "bad_ipv4_checksum", "bad_ipv4_length", "fragment",
-                        "not_udp", "bad_udp_length"}))
+             prop_only({"runt", "not_ip", "bad_ipv4_header", "bad_ipv4_checksum", "bad_ipv4_length", "fragment",
+                        "not_udp", "bad_udp_length", "bad_ipv6_header", "bad_ipv6_length", "ipv6_ext_header",
+                        "ipv6_ext_chain", "bad_udp_checksum"}))
     vl = base64[:12] + b"\x81\x00\x00\x64" + base64[12:]
     run_pcap(ctx, "VLAN frame truncated at 12..22 B", [vl[:n] for n in range(12, 23)],
              exact(0, {"runt": 6, "bad_ipv4_header": 5}))
@@ -121,14 +123,15 @@ def run(ctx):
              prop_only({"runt", "shutdown"}, must_tx=True), infinite=True, dur=1)
     mal = [base64[:5], base64[:20], b"\xff" * 60, base64[:12] + b"\x86\xdd" + base64[14:]]
     run_pcap(ctx, "infinite_rx all-malformed, 1 s", mal,
-             prop_only({"runt", "bad_ipv4_header", "not_ipv4", "shutdown"}, must_tx=False), infinite=True, dur=1)
+             prop_only({"runt", "bad_ipv4_header", "not_ip", "bad_ipv6_header", "shutdown"}, must_tx=False),
+             infinite=True, dur=1)
     run_pcap(ctx, "all-malformed 10000 frames", mal * 2500,
-             exact(0, {"runt": 2500, "bad_ipv4_header": 2500, "not_ipv4": 5000}))
+             exact(0, {"runt": 2500, "bad_ipv4_header": 2500, "not_ip": 2500, "bad_ipv6_header": 2500}))
     for sz in (9018, 9600, 16384, 65549):
         run_pcap(ctx, "jumbo %d B valid UDP x3" % sz, [udp_frame(sz)] * 3, exact(3, {}))
     big = udp_frame(1000) + b"\0" * (100000 - 1000)
     run_pcap(ctx, "100000-B record (IPv4 len 986, padding)", [big, udp_frame(64)], exact(2, {}))
-    run_pcap(ctx, "200000-B garbage record", [b"\x02" * 200000, udp_frame(64)], exact(1, {"not_ipv4": 1}))
+    run_pcap(ctx, "200000-B garbage record", [b"\x02" * 200000, udp_frame(64)], exact(1, {"not_ip": 1}))
 
     # one 9000-B frame (two mbufs) with infinite_rx, which takes single-segment frames only
     pfx = ctx.prefix()
