@@ -17,6 +17,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "edf/burst_queue.h"
@@ -32,12 +33,14 @@
 #include "edf/status.h"
 #include "edf/token_bucket.h"
 #include "edf/tsc_scale.h"
+#include "edfpipe/stage.h"
 
 namespace edf {
 
 // kMaxPorts, kMaxInputsPerLcore: edf/plan.h; kMaxRxLcores, kMaxWorkers, kMaxTxLcores: edf/profile.h.
 // The EDF merge of one worker: R RX lcores x Q queues, each ring sorted by deadline (pick_edf's limit).
 inline constexpr size_t kMaxMergedQueues = kMaxRxLcores * kMaxClasses;
+inline constexpr size_t kMaxStages = 3;  // started stages: fwd, spin and the profile's (stages.h)
 static_assert(kMaxMergedQueues <= 64);
 
 // Per-packet metadata, in an mbuf dynamic field (registered once at init).
@@ -48,7 +51,9 @@ struct PacketMeta {
   uint16_t payload_len;   // UDP payload bytes (other traffic: edf/packet_parse.h's payload_len)
   uint16_t out_port;      // output port from the input port's tx_port
   uint8_t cls;            // traffic class index
-  uint8_t reserved;
+  uint8_t l3;             // IP version (bits 0-3: 4, 6, or 0 if not IP); bit 4: one VLAN tag
+  [[nodiscard]] unsigned ip_version() const { return l3 & 0x0fu; }
+  [[nodiscard]] uint16_t l3_offset() const { return ip_version() ? ((l3 & 0x10u) ? 18 : 14) : 0; }
 };
 static_assert(sizeof(PacketMeta) == 24);
 
@@ -109,10 +114,10 @@ struct FixedConfig {
 struct RuntimeConfig {
   uint64_t generation = 0;
   bool forwarding = true;  // false (shell `stop`): RX counts arrivals as kStopped and frees them
-  Processing processing = Processing::kFwd;
   // The EDF workers' policy (edf/policy.h). The shell switches only among policies with the same
   // queue layout (policy_switch_is_live): fifo's one shared queue is fixed at start.
   Policy scheduling = Policy::kEdf;
+  uint8_t stage = 0;  // the processing stage: a slot of AppContext::stages (stages.h)
   uint32_t spin_base_ns = 0;
   uint32_t spin_per_byte_ns = 0;
   std::array<uint64_t, kMaxClasses> budget_tsc{};
@@ -162,19 +167,28 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreContext {
   Drr<kMaxInputsPerLcore> rx_drr;
   uint32_t n_workers = 1;
   std::array<std::array<rte_ring*, kMaxClasses>, kMaxWorkers> to{};
-  // EDF role (a worker): R x Q input rings, merged queue i = q * R + r, so that a lower index is a
+  // EDF role (a worker): its index, the state each started stage keeps for it (stages.h),
+  // R x Q input rings, merged queue i = q * R + r, so that a lower index is a
   // higher-priority queue (pick_edf's rule) and each (RX lcore, queue) ring keeps its order.
+  uint32_t worker = 0;
+  std::array<void*, kMaxStages> stage_state{};
   uint32_t n_merged = 0;
   std::array<rte_ring*, kMaxMergedQueues> from{};
   std::array<uint8_t, kMaxMergedQueues> queue_of_merged{};
   std::array<BurstQueue<rte_mbuf*, kMaxBurst>, kMaxMergedQueues> edf_staged;
-  // The head of edf_staged[i] once EDF has started it: its expiry was checked, and with spin it
-  // still owes edf_left[i] TSC cycles of work (a preempted packet keeps its place and its progress).
+  // The head of edf_staged[i] once EDF has started it: its expiry was checked, and a stage that
+  // yielded keeps its progress in edf_left[i] (a preempted packet keeps its place and its progress).
   std::array<bool, kMaxMergedQueues> edf_started{};
   std::array<uint64_t, kMaxMergedQueues> edf_left{};
   std::array<std::array<rte_ring*, kMaxClasses>, kMaxPorts> out{};  // this worker -> [port][queue]
   // TX role
   std::vector<TxPortState> tx_ports;  // sized before launch
+};
+
+// A processing stage started for this run (stages.h): its operations and shared configuration.
+struct StageInstance {
+  const edfpipe_stage_ops* ops = nullptr;
+  void* config = nullptr;
 };
 
 struct AppContext {
@@ -205,6 +219,10 @@ struct AppContext {
   LcoreStats* ctl_stats = nullptr;                   // main lcore: drops counted at shutdown
   std::atomic<Phase> phase{Phase::kRun};
   uint64_t start_tsc = 0;
+  // Started stages by slot (stages.h: fwd, spin, the profile's), and the names of the profile's
+  // stage's drop reasons, counted as DropReason::kStage0 + i.
+  std::vector<StageInstance> stages;
+  std::vector<std::string> stage_drop_names;
 };
 
 }  // namespace edf

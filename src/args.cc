@@ -33,6 +33,7 @@ enum Opt : int {
   kOptRate,
   kOptSet,
   kOptStatsJson,
+  kOptStageLib,
   kOptCheck,
   kOptDump,
 };
@@ -62,6 +63,7 @@ const option kLongOptions[] = {
     {"rate", required_argument, nullptr, kOptRate},
     {"set", required_argument, nullptr, kOptSet},
     {"stats-json", required_argument, nullptr, kOptStatsJson},
+    {"stage-lib", required_argument, nullptr, kOptStageLib},
     {"check-profile", no_argument, nullptr, kOptCheck},
     {"dump-profile", no_argument, nullptr, kOptDump},
     {"interactive", no_argument, nullptr, 'i'},
@@ -105,7 +107,9 @@ void print_usage(const char* prog) {
       "Processing:\n"
       "      --scheduling NAME     edf|edf-plain|fifo|priority|llf (edf)            [pipeline] scheduling\n"
       "                            fifo: one shared ring, no DRR, no EDF (baseline)\n"
-      "      --processing fwd|spin  fwd rewrites UDP ports; spin also burns time     [pipeline] processing\n"
+      "      --processing NAME     the stage: fwd (port map only), spin (simulated   [pipeline] processing\n"
+      "                            work), crypto (AES-GCM), or a --stage-lib stage's\n"
+      "      --stage-lib PATH.so   load a processing stage from a shared library (repeatable)\n"
       "      --other-traffic drop|CLASS  frames other than UDP over IPv4/IPv6 (ARP,   [pipeline] other_traffic\n"
       "                            ICMP, TCP, ...): dropped, or unchanged through CLASS (default class)\n"
       "      --spin-base-ns N      spin: fixed time per packet, ns (100000)          [pipeline] spin_base_ns\n"
@@ -176,6 +180,10 @@ Status parse_app_args(int argc, char** argv, AppOptions& out) {
         out.overrides.push_back({"--set " + v, v.substr(0, dot), v.substr(dot + 1, eq - dot - 1), v.substr(eq + 1)});
         break;
       }
+      case kOptStageLib:
+        if (*optarg == '\0') return Status::error("--stage-lib: empty file name");
+        out.stage_libs.emplace_back(optarg);
+        break;
       case kOptStatsJson:
         if (*optarg == '\0')
           return Status::error("--stats-json: empty file name (leave out --stats-json for no report)");
@@ -201,10 +209,16 @@ Status build_profile(const AppOptions& opts, Profile& out) {
     st = read_ini(opts.profile_path, doc);
     if (st.ok()) st = load_profile(doc, p, p);
   }
-  if (st.ok())
-    for (const Override& o : opts.overrides)
-      if (Status why = apply_setting(p, o.section, o.key, o.value); !why.ok())
+  if (st.ok()) {
+    for (const Override& o : opts.overrides) {
+      if (Status why = apply_setting(p, o.section, o.key, o.value); !why.ok()) {
         st.add(why.within("command line: " + o.option + ": [" + o.section + "] " + o.key + ": "));
+      } else if (std::string_view(o.section).starts_with("stage ")) {
+        for (StageSetting& s : p.stage_settings)  // the stage names it in its own errors
+          if ("stage " + s.stage == o.section && s.key == o.key) s.where = "command line: " + o.option;
+      }
+    }
+  }
   if (st.ok()) st = validate_profile(p).within("profile after command-line options: ");
   if (st.ok()) {
     out = std::move(p);

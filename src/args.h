@@ -23,6 +23,7 @@ struct Override {
 struct AppOptions {
   std::string profile_path;  // -f; empty: the built-in default profile
   std::string stats_json;    // --stats-json: write the final report here
+  std::vector<std::string> stage_libs;  // --stage-lib, in order: stage libraries to load (stages.h)
   bool interactive = false;  // -i: the shell (shell.h)
   bool check_profile = false;
   bool dump_profile = false;

@@ -11,10 +11,13 @@
 #include "app.h"
 #include "edf/counter.h"
 #include "edf/edf_merge.h"
+#include "edf/edf_stage.h"
 #include "edf/flow_hash.h"
 #include "edf/packet_parse.h"
 #include "edf/policy.h"
+#include "edf/ring_merge.h"
 #include "runtime.h"
+#include "stages.h"
 
 namespace edf {
 
@@ -125,6 +128,7 @@ size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
     md->payload_len = r.udp.payload_len;
     md->out_port = lc.inputs[q.popped_from[k]].out_port;
     md->cls = c;
+    md->l3 = static_cast<uint8_t>(r.udp.ip_version | (r.udp.l3_offset == 18 ? 0x10u : 0u));
     dest[n_good] = static_cast<uint16_t>(w * Q + app.queue_of[c]);
     good[n_good++] = m;
     ++start[dest[n_good - 1] + 1];
@@ -183,76 +187,78 @@ struct EdfQueues {
       return staged_head(qi);
     }
     const size_t first = qi * n_rx;
-    // A packet already started (preempted spin work) keeps its ring's turn until it is done.
-    for (size_t i = first; i < first + n_rx; ++i)
-      if (lc.edf_started[i]) {
-        chosen[qi] = static_cast<uint32_t>(i);
-        return staged_head(i);
-      }
-    uint64_t best = kNoDeadline;
-    for (size_t i = first; i < first + n_rx; ++i) {
-      const uint64_t d = staged_head(i);
-      if (d < best) {
-        best = d;
-        chosen[qi] = static_cast<uint32_t>(i);
-      }
-    }
-    return best;
+    size_t r = 0;
+    const uint64_t d = merged_head([&](size_t k) { return staged_head(first + k); },
+                                   [&](size_t k) { return lc.edf_started[first + k]; }, n_rx, r);
+    chosen[qi] = static_cast<uint32_t>(first + r);
+    return d;
   }
   // Called by a policy only after head_deadline(qi) offered a head (chosen[qi]).
   uint64_t head_arrival(size_t qi) { return meta(lc.edf_staged[chosen[qi]].front())->arrival_tsc; }
   uint64_t head_work(size_t qi);
 };
 
-// The spin stage's simulated work for one packet, in TSC cycles.
-uint64_t spin_work_tsc(const AppContext& app, const RuntimeConfig& rt, const PacketMeta& md) {
-  const uint64_t ns = rt.spin_base_ns + uint64_t{rt.spin_per_byte_ns} * md.payload_len;
-  return app.tsc.ns_to_cycles(ns);
-}
-
-// A started (preempted) head owes edf_left; a new one its whole spin work; fwd does no timed work.
+// A started (preempted) head owes what its stage kept in edf_left; a new one its whole work.
+// Only the spin stage's work is known ahead (llf's remaining work); other stages count as 0.
 uint64_t EdfQueues::head_work(size_t qi) {
   const size_t i = chosen[qi];
   if (!spin) return 0;
   if (lc.edf_started[i]) return lc.edf_left[i];
-  return spin_work_tsc(*lc.app, lc.rt, *meta(lc.edf_staged[i].front()));
+  return spin_work_tsc(*lc.app, lc.rt, meta(lc.edf_staged[i].front())->payload_len);
 }
 
-// Busy-waits until the TSC reaches `until`; returns the TSC when it ended.
-uint64_t spin_until(uint64_t until) {
-  uint64_t t = rte_rdtsc();
-  while (t < until) {
-    rte_pause();
-    t = rte_rdtsc();
-  }
-  return t;
-}
+// An EDF worker as edf/edf_stage.h's loop sees it: the policy over its queues, its stage, and
+// where finished packets go (staged per queue, enqueued in bursts on its port's ring).
+struct EdfWorker {
+  // The staging arrays are filled before they are read: left uninitialised (16 KiB per poll).
+  EdfWorker(LcoreContext& l, EdfQueues& queues, const StageInstance& stage)
+      : lc(l), st(*l.stats), q(queues), policy(l.rt.scheduling), ops(stage.ops), state(l.stage_state[l.rt.stage]) {}
 
-// Processes packets in the order of the worker's policy (edf/policy.h; EDF by default). `busy` is
-// set when the poll did work, even if no packet finished.
-//
-// spin is preemptive at slice granularity: a poll spins for at most edf_slice_us in all, and a
-// packet whose work is not done stays at the head of its queue with the cycles it still owes
-// (edf_left). The next poll picks again, after RX has run: a more urgent head that arrived
-// meanwhile is processed first, and the interrupted packet resumes where it stopped. So an urgent
-// packet waits for at most one slice of someone else's work, not for a whole large packet.
-size_t edf_poll(LcoreContext& lc, uint64_t loop_now, bool& busy) {
-  AppContext& app = *lc.app;
-  LcoreStats& st = *lc.stats;
-  const size_t burst = app.fixed.burst;
-  const bool spin = lc.rt.processing == Processing::kSpin;
-  // spin reads its own clock: on a shared lcore, RX's time since the loop's clock must not count
-  // as work done by the packet in progress. fwd does no timed work; the loop's clock will do.
-  uint64_t now = spin ? rte_rdtsc() : loop_now;
-  const uint64_t slice_end = now + app.fixed.edf_slice_tsc;
-  EdfQueues q{lc, app.n_rx, spin};
-  const Policy policy = lc.rt.scheduling;
-
-  // Output staged per queue (and its port) and enqueued in bursts after the loop.
-  std::array<std::array<rte_mbuf*, kMaxBurst>, kMaxClasses> out;
+  LcoreContext& lc;
+  LcoreStats& st;
+  EdfQueues& q;
+  const Policy policy;
+  const edfpipe_stage_ops* ops;
+  void* state;
+  std::array<std::array<rte_mbuf*, kMaxBurst>, kMaxClasses> out;  // NOLINT: filled before read
   std::array<uint32_t, kMaxClasses> n_out{};
-  std::array<uint16_t, kMaxClasses> out_port{};
-  auto flush = [&](size_t qi) {
+  std::array<uint16_t, kMaxClasses> out_port;  // NOLINT: set with the first packet of a queue
+
+  size_t pick(uint64_t now) { return edf::pick(policy, q, lc.app->n_queues, now); }
+  size_t ring(size_t qi) const { return q.chosen[qi]; }
+  rte_mbuf* head(size_t i) { return lc.edf_staged[i].front(); }
+  void pop(size_t i) { lc.edf_staged[i].pop(); }
+  bool& started(size_t i) { return lc.edf_started[i]; }
+  uint64_t& resume(size_t i) { return lc.edf_left[i]; }
+  static uint64_t deadline(rte_mbuf* m) { return meta(m)->deadline_tsc; }
+  bool expired_drops(rte_mbuf* m) const { return lc.rt.expired[meta(m)->cls] == ExpiredPolicy::kDrop; }
+  bool has_work() const { return ops->process != nullptr; }
+  StageVerdict process(rte_mbuf* m, uint64_t* resume_at, uint64_t until, uint32_t* reason) {
+    const PacketMeta& md = *meta(m);
+    edfpipe_pkt p{m, rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m),
+                  md.l3_offset(), md.l4_offset, md.payload_len, md.cls, static_cast<uint8_t>(md.ip_version()),
+                  md.deadline_tsc};
+    return static_cast<StageVerdict>(ops->process(state, &p, resume_at, until, reason));
+  }
+  static uint64_t clock() { return rte_rdtsc(); }
+  void late(rte_mbuf* m) { counter_add(st.cls[meta(m)->cls].late, 1); }
+  void expired(rte_mbuf* m) { drop(m, DropReason::kExpired); }
+  void stage_drop(rte_mbuf* m, uint32_t reason) {
+    // A reason the stage does not have is still a drop: counted under its last slot, not lost.
+    drop(m, stage_drop_reason(std::min<uint32_t>(reason, kMaxStageDrops - 1)));
+  }
+  void drop(rte_mbuf* m, DropReason why) {
+    counter_add(st.cls[meta(m)->cls].drops[static_cast<size_t>(why)], 1);
+    rte_pktmbuf_free(m);
+  }
+  void emit(size_t qi, rte_mbuf* m) {
+    const PacketMeta& md = *meta(m);
+    if (md.l4_offset != 0) lc.app->port_map.rewrite(rte_pktmbuf_mtod_offset(m, uint8_t*, md.l4_offset));
+    if (n_out[qi] && out_port[qi] != md.out_port) flush(qi);  // keep per-port order per queue
+    out_port[qi] = md.out_port;
+    out[qi][n_out[qi]++] = m;
+  }
+  void flush(size_t qi) {
     if (n_out[qi] == 0) return;
     rte_ring* r = lc.out[out_port[qi]][qi];
     unsigned free_space = 0;
@@ -260,56 +266,25 @@ size_t edf_poll(LcoreContext& lc, uint64_t loop_now, bool& busy) {
     note_hwm(st.tx_ring_hwm[out_port[qi]][qi], rte_ring_get_capacity(r) - free_space);
     free_refused(st, out[qi].data() + done, n_out[qi] - done, DropReason::kTxRingFull);
     n_out[qi] = 0;
-  };
-
-  size_t handled = 0;
-  while (handled < burst) {
-    // The policy picks among the queue heads: by default EDF whose late winner yields to an
-    // on-time head of a higher-priority class (policy_edf.h). fifo: one shared queue.
-    const size_t qi = pick(policy, q, app.n_queues, now);
-    if (qi == kNoQueue) break;
-    busy = true;
-    const size_t i = q.chosen[qi];  // the ring (RX lcore) within the queue
-    rte_mbuf* m = lc.edf_staged[i].front();
-    PacketMeta* md = meta(m);
-    const size_t c = md->cls;
-    if (!lc.edf_started[i]) {
-      if (now > md->deadline_tsc) {
-        if (lc.rt.expired[c] == ExpiredPolicy::kDrop) {
-          // drop if the packet expired while queued: processing it would only delay others
-          lc.edf_staged[i].pop();
-          ++handled;
-          rte_pktmbuf_free(m);
-          counter_add(st.cls[c].drops[static_cast<size_t>(DropReason::kExpired)], 1);
-          continue;
-        }
-        counter_add(st.cls[c].late, 1);
-      }
-      lc.edf_started[i] = true;
-      lc.edf_left[i] = spin ? spin_work_tsc(app, lc.rt, *md) : 0;
-    }
-    if (spin && lc.edf_left[i]) {
-      const uint64_t t = spin_until(std::min(now + lc.edf_left[i], slice_end));
-      const uint64_t done = t - now;
-      now = t;
-      if (done < lc.edf_left[i]) {
-        lc.edf_left[i] -= done;
-        break;  // slice used up: the packet stays at its queue's head, to resume or be overtaken
-      }
-    }
-    lc.edf_staged[i].pop();
-    lc.edf_started[i] = false;
-    lc.edf_left[i] = 0;
-    ++handled;
-    if (md->l4_offset != 0) app.port_map.rewrite(rte_pktmbuf_mtod_offset(m, uint8_t*, md->l4_offset));
-
-    if (n_out[qi] && out_port[qi] != md->out_port) flush(qi);  // keep per-port order per queue
-    out_port[qi] = md->out_port;
-    out[qi][n_out[qi]++] = m;
-    if (spin && now >= slice_end) break;  // let RX and TX run on a shared lcore
   }
-  for (size_t qi = 0; qi < app.n_queues; ++qi) flush(qi);
-  return handled;
+};
+
+// Processes packets in the order of the worker's policy (edf/policy.h; EDF by default) through
+// the running processing stage, in time slices: edf/edf_stage.h has the rules. `busy` is set when
+// the poll did work, even if no packet finished.
+size_t edf_poll(LcoreContext& lc, uint64_t loop_now, bool& busy) {
+  AppContext& app = *lc.app;
+  const StageInstance& stage = app.stages[lc.rt.stage];
+  const bool work = stage.ops->process != nullptr;
+  EdfQueues q{lc, app.n_rx, lc.rt.stage == kStageSpin};
+  EdfWorker w(lc, q, stage);
+  // A stage with work reads its own clock: on a shared lcore, RX's time since the loop's clock
+  // must not count as time the packet in progress got. fwd does no timed work: the loop's will do.
+  const uint64_t now = work ? rte_rdtsc() : loop_now;
+  const EdfPollResult r = edf_run(w, now, app.fixed.edf_slice_tsc, app.fixed.burst);
+  busy = r.busy;
+  for (size_t qi = 0; qi < app.n_queues; ++qi) w.flush(qi);
+  return r.handled;
 }
 
 // ---------------------------------------------------------------- TX
@@ -336,19 +311,13 @@ struct TxQueues {
       tp.head_worker[c] = 0;
       return rte_pktmbuf_pkt_len(tp.staged[c][0].front());
     }
-    uint64_t best = kNoDeadline;
-    bool any = false;
-    for (size_t w = 0; w < tp.n_workers; ++w) {
-      if (!refill(c, w)) continue;
-      const uint64_t d = meta(tp.staged[c][w].front())->deadline_tsc;
-      if (!any || d < best) {
-        best = d;
-        tp.head_worker[c] = static_cast<uint8_t>(w);
-        any = true;
-      }
-    }
-    if (!any) return std::nullopt;
-    return rte_pktmbuf_pkt_len(tp.staged[c][tp.head_worker[c]].front());
+    size_t w = 0;
+    const uint64_t d = merged_head(
+        [&](size_t k) { return refill(c, k) ? meta(tp.staged[c][k].front())->deadline_tsc : kNoDeadline; },
+        [](size_t) { return false; }, tp.n_workers, w);
+    if (d == kNoDeadline) return std::nullopt;
+    tp.head_worker[c] = static_cast<uint8_t>(w);
+    return rte_pktmbuf_pkt_len(tp.staged[c][w].front());
   }
   rte_mbuf* pop(size_t c) { return tp.staged[c][tp.head_worker[c]].pop(); }
 };

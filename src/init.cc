@@ -14,6 +14,7 @@
 
 #include "edf/counter.h"
 #include "runtime.h"
+#include "stages.h"
 
 namespace edf {
 namespace {
@@ -187,6 +188,7 @@ Status init_app(AppContext& app) {
     }
     if (pl.edf >= 0) {
       const auto w = static_cast<size_t>(pl.edf);
+      c->worker = static_cast<uint32_t>(w);
       c->n_merged = static_cast<uint32_t>(R * Q);
       for (size_t q = 0; q < Q; ++q)
         for (size_t r = 0; r < R; ++r) {
@@ -277,6 +279,10 @@ Status init_app(AppContext& app) {
       INIT_LOG(NOTICE, "port %u: promiscuous mode not enabled (%s): only frames addressed to its MAC, "
                        "broadcast and multicast may reach it", p, rte_strerror(-rc));
   }
+
+  // Processing stages: fwd, spin and the profile's, with a state per EDF worker (stages.h).
+  if (Status st = start_stages(app); !st.ok()) return st;
+  app.runtime[0].stage = stage_slot(app, prof.pipeline.processing);
   return {};
 }
 
@@ -296,6 +302,7 @@ void flush_rings(AppContext& app) {
 }
 
 std::vector<MempoolReport> close_ports_and_check_pools(AppContext& app) {
+  stop_stages(app);  // the workers returned (or never ran): nothing uses a stage's state any more
   for (uint16_t p : app.ports) {
     (void)rte_eth_dev_stop(p);
     (void)rte_eth_dev_close(p);

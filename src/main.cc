@@ -22,6 +22,7 @@
 #include "edf/file_write.h"
 #include "init.h"
 #include "process.h"
+#include "stages.h"
 #include "stats.h"
 #include "shell.h"
 #include "telemetry.h"
@@ -161,8 +162,12 @@ int main(int argc, char** argv) {
     edf::print_usage(argv[0]);
     return EXIT_SUCCESS;
   }
+  // Stage libraries first: the profile's processing and [stage NAME] keys may name their stages.
+  for (const std::string& lib : opts.stage_libs)
+    if (edf::Status st = edf::load_stage_library(lib); !st.ok()) return fail(st);
   edf::AppContext app;
   if (edf::Status st = edf::build_profile(opts, app.profile); !st.ok()) return fail(st);
+  if (edf::Status st = edf::configure_stages(app.profile); !st.ok()) return fail(st);
   if (opts.dump_profile) {
     std::fputs(edf::profile_to_ini(app.profile).c_str(), stdout);
     return EXIT_SUCCESS;
@@ -214,7 +219,7 @@ int main(int argc, char** argv) {
   };
   if (edf::Status st = edf::init_app(app); !st.ok()) return abort_start(st);
   EDF_LOG(INFO, "profile %s: %zu classes, %zu ports, %zu lcores with roles, processing %s", app.profile.source.c_str(),
-          app.n_classes, app.ports.size(), app.lcores.size(), std::string(edf::to_string(app.profile.pipeline.processing)).c_str());
+          app.n_classes, app.ports.size(), app.lcores.size(), app.profile.pipeline.processing.c_str());
   for (const edf::LcoreContext* c : app.lcores)
     EDF_LOG(INFO, "lcore %u:%s%s%s (%zu inputs, %zu output ports)", c->lcore_id, c->has_rx ? " rx" : "",
             c->has_edf ? " edf" : "", c->has_tx ? " tx" : "", c->inputs.size(), c->tx_ports.size());

@@ -2,12 +2,14 @@
 
 #include <rte_cycles.h>
 
+#include "stages.h"
+
 namespace edf {
 
 RuntimeConfig runtime_from_profile(const AppContext& app, const Profile& p, bool forwarding) {
   RuntimeConfig rt;
   rt.forwarding = forwarding;
-  rt.processing = p.pipeline.processing;
+  rt.stage = stage_slot(app, p.pipeline.processing);
   rt.scheduling = p.pipeline.scheduling;
   rt.spin_base_ns = p.pipeline.spin_base_ns;
   rt.spin_per_byte_ns = p.pipeline.spin_per_byte_ns;

@@ -119,6 +119,7 @@ void add_lcores(const AppContext& app, Snapshot& s) {
     l.stalls = lc->stalls.count();
     l.stall_max_us = cycles_to_us(lc->stalls.longest(), app.tsc_hz);
     l.stall_total_us = cycles_to_us(lc->stalls.total(), app.tsc_hz);
+    l.config_generation = lc->config_seen.load(std::memory_order_acquire);
     if (stall_records_readable(app, lc->lcore_id))
       lc->stalls.for_each([&](uint64_t from, uint64_t to) { l.stall_records.push_back({from, to}); });
     s.lcores.push_back(std::move(l));
@@ -142,8 +143,10 @@ Snapshot take_snapshot(const AppContext& app) {
   Snapshot s;
   s.uptime_s = static_cast<double>(rte_rdtsc() - app.start_tsc) / static_cast<double>(app.tsc_hz);
   s.stall_threshold_us = cycles_to_us(app.fixed.stall_tsc, app.tsc_hz);
+  s.config_generation = app.runtime[app.runtime_index.load(std::memory_order_acquire)].generation;
   s.classes.resize(app.n_classes);
   for (size_t c = 0; c < app.n_classes; ++c) s.classes[c].config = app.profile.classes[c];
+  s.stage_drop_names = app.stage_drop_names;
   const std::vector<const LcoreStats*> all = all_stats(app);
   for (const LcoreStats* st : all) {
     for (size_t k = 0; k < kFrameKindCount; ++k) s.kinds[k] += counter_read(st->kinds[k]);
@@ -217,12 +220,12 @@ std::string us(uint64_t ns) {
   return b;
 }
 
-std::string drops_text(const std::array<uint64_t, kDropReasonCount>& d) {
+std::string drops_text(const Snapshot& s, const std::array<uint64_t, kDropReasonCount>& d) {
   std::string t;
-  for (size_t r = 0; r < kDropReasonCount; ++r) {
+  for (size_t r = 0; r < s.n_reasons(); ++r) {
     if (d[r] == 0) continue;
     if (!t.empty()) t += ' ';
-    t += std::string(kDropReasonNames[r]) + "=" + std::to_string(d[r]);
+    t.append(s.reason_name(r)).append("=").append(std::to_string(d[r]));
   }
   return t.empty() ? "-" : t;
 }
@@ -243,13 +246,13 @@ void print_table(FILE* out, const Snapshot& s, const char* title) {
                  static_cast<unsigned long long>(cs.drops_total()), static_cast<unsigned long long>(cs.c.late),
                  static_cast<unsigned long long>(cs.c.misses), us(l.p50_ns).c_str(), us(l.p99_ns).c_str(),
                  us(l.max_ns).c_str(), used_of(cs.rx_ring_used, cs.rx_ring_size).c_str(),
-                 used_of(cs.tx_ring_used, cs.tx_ring_size).c_str(), drops_text(cs.c.drops).c_str());
+                 used_of(cs.tx_ring_used, cs.tx_ring_size).c_str(), drops_text(s, cs.c.drops).c_str());
   }
   uint64_t no_class_total = 0;
   for (uint64_t d : s.no_class_drops) no_class_total += d;
   std::fprintf(out, "%-12s %10s %10s %9llu %7s %7s %9s %9s %9s %11s %11s  %s\n", "(no class)", "-", "-",
                static_cast<unsigned long long>(no_class_total), "-", "-", "-", "-", "-", "-", "-",
-               drops_text(s.no_class_drops).c_str());
+               drops_text(s, s.no_class_drops).c_str());
   for (const PortSnapshot& p : s.ports) {
     if (p.counters_rc != 0) continue;  // no NIC counters to show
     std::fprintf(out, "port %u: nic rx %llu missed %llu errors %llu no_mbuf %llu | nic tx %llu errors %llu | tx stalls %llu\n",
@@ -270,9 +273,9 @@ void print_table(FILE* out, const Snapshot& s, const char* title) {
 
 namespace {
 
-void write_drops(JsonWriter& w, const std::array<uint64_t, kDropReasonCount>& d) {
+void write_drops(JsonWriter& w, const Snapshot& s, const std::array<uint64_t, kDropReasonCount>& d) {
   w.begin_object();
-  for (size_t r = 0; r < kDropReasonCount; ++r) w.member(kDropReasonNames[r], d[r]);
+  for (size_t r = 0; r < s.n_reasons(); ++r) w.member(s.reason_name(r), d[r]);
   w.end_object();
 }
 
@@ -284,9 +287,9 @@ std::string report_json(const Snapshot& s, const std::vector<MempoolReport>& poo
   w.begin_object(Layout::kBlock).key("uptime_s").fixed(s.uptime_s, 6);
   w.member("rx", s.rx).member("rx_bytes", s.rx_bytes).member("tx", s.tx);
   w.member("drops", s.drops).member("in_flight", s.in_flight()).key("drops_by_reason");
-  write_drops(w, s.drops_by_reason);
+  write_drops(w, s, s.drops_by_reason);
   w.key("no_class_drops");
-  write_drops(w, s.no_class_drops);
+  write_drops(w, s, s.no_class_drops);
   w.key("rx_by_kind").begin_object();
   for (size_t k = 0; k < kFrameKindCount; ++k) w.member(kFrameKindNames[k], s.kinds[k]);
   w.end_object();
@@ -296,7 +299,7 @@ std::string report_json(const Snapshot& s, const std::vector<MempoolReport>& poo
     w.member("rx", cs.c.rx).member("tx", cs.c.tx).member("tx_bytes", cs.c.tx_bytes);
     w.member("late", cs.c.late).member("misses", cs.c.misses);
     w.member("drops", cs.drops_total()).key("drops_by_reason");
-    write_drops(w, cs.c.drops);
+    write_drops(w, s, cs.c.drops);
     w.key("latency_ns");
     write_latency_json(w, cs.latency_summary());
     w.end_object();
@@ -317,6 +320,7 @@ std::string report_json(const Snapshot& s, const std::vector<MempoolReport>& poo
     w.member("packets", l.packets);
     w.member("stall_threshold_us", s.stall_threshold_us).member("stalls", l.stalls);
     w.member("stall_max_us", l.stall_max_us).member("stall_total_us", l.stall_total_us);
+    w.member("config_generation", l.config_generation);
     w.key("stall_records_tsc").begin_array();
     for (const auto& [from, to] : l.stall_records) w.begin_array().value(from).value(to).end_array();
     w.end_array().end_object();

@@ -58,6 +58,7 @@ struct LcoreSnapshot {
   // Loop iterations that began more than the stall threshold after the previous one; the longest
   // and the sum of those gaps, rounded to the nearest µs.
   uint64_t stalls = 0, stall_max_us = 0, stall_total_us = 0;
+  uint64_t config_generation = 0;  // the runtime configuration generation the lcore applied (runtime.h)
   // The latest StallLog::kRecords gaps as [from, to) TSC, oldest first. Only the lcore itself
   // writes them, so they are read only once it stopped: filled in a snapshot the main lcore takes
   // after the workers returned (the final one), empty otherwise.
@@ -83,11 +84,18 @@ struct Snapshot {
   std::array<uint64_t, kDropReasonCount> drops_by_reason{};  // parse and class drops together
   std::array<uint64_t, kDropReasonCount> no_class_drops{};   // before classification (parse, RX staging at stop)
   std::array<uint64_t, kFrameKindCount> kinds{};  // frames that entered a class, by kind (sum: classes' rx)
-  uint64_t stall_threshold_us = 0;  // an lcore loop gap longer than this is a stall (rounded to µs)
+  uint64_t stall_threshold_us = 0;
+  uint64_t config_generation = 0;  // the generation published to the lcores; each acknowledges it (LcoreSnapshot)  // an lcore loop gap longer than this is a stall (rounded to µs)
   std::vector<ClassSnapshot> classes;  // profile order
   std::vector<RingSnapshot> rings;
   std::vector<LcoreSnapshot> lcores;   // worker lcores with roles, in launch order
   std::vector<PortSnapshot> ports;     // ports in use, ascending
+  // The running stage's own drop reasons (DropReason::kStage0 + i): only these stage slots exist.
+  std::vector<std::string> stage_drop_names;
+  [[nodiscard]] size_t n_reasons() const { return kFirstStageDrop + stage_drop_names.size(); }
+  [[nodiscard]] std::string_view reason_name(size_t r) const {
+    return r < kFirstStageDrop ? kDropReasonNames[r] : std::string_view(stage_drop_names[r - kFirstStageDrop]);
+  }
   [[nodiscard]] int64_t in_flight() const { return static_cast<int64_t>(rx) - static_cast<int64_t>(tx + drops); }
 };
 

@@ -63,7 +63,8 @@ int render_stats(const Snapshot& s, rte_tel_data* d) {
   add_u64(d, "tx", s.tx);
   add_u64(d, "drops", s.drops);
   add_u64(d, "in_flight", s.in_flight() > 0 ? static_cast<uint64_t>(s.in_flight()) : 0);
-  for (size_t r = 0; r < kDropReasonCount; ++r) add_u64(d, "drops_" + std::string(kDropReasonNames[r]), s.drops_by_reason[r]);
+  add_u64(d, "config_generation", s.config_generation);
+  for (size_t r = 0; r < s.n_reasons(); ++r) add_u64(d, "drops_" + std::string(s.reason_name(r)), s.drops_by_reason[r]);
   for (size_t k = 0; k < kFrameKindCount; ++k) add_u64(d, "rx_kind_" + std::string(kFrameKindNames[k]), s.kinds[k]);
   return 0;
 }
@@ -88,8 +89,8 @@ int render_classes(const Snapshot& s, rte_tel_data* d) {
     add_u64(e, "late", cs.c.late);
     add_u64(e, "misses", cs.c.misses);
     add_u64(e, "drops", cs.drops_total());
-    for (size_t r = kFirstClassDrop; r < kDropReasonCount; ++r)
-      add_u64(e, "drops_" + std::string(kDropReasonNames[r]), cs.c.drops[r]);
+    for (size_t r = kFirstClassDrop; r < s.n_reasons(); ++r)
+      add_u64(e, "drops_" + std::string(s.reason_name(r)), cs.c.drops[r]);
   }
   return 0;
 }
@@ -176,6 +177,7 @@ int render_lcores(const Snapshot& s, rte_tel_data* d) {
     add_u64(e, "stalls", l.stalls);
     add_u64(e, "stall_max_us", l.stall_max_us);
     add_u64(e, "stall_total_us", l.stall_total_us);
+    add_u64(e, "config_generation", l.config_generation);
   }
   return 0;
 }

@@ -36,17 +36,24 @@ enum class DropReason : uint8_t {
   kTxFailed,         // NIC did not take it within the TX retry bound
   kStopped,          // received while forwarding was stopped (shell `stop`); no class
   kShutdown,         // still queued when the drain timeout ran out at shutdown
+  // The processing stage's own reasons (edfpipe/stage.h's drop_reasons, in its order), counted
+  // against the packet's class; named by the stage, shown only when the stage has them.
+  kStage0, kStage1, kStage2, kStage3, kStage4, kStage5, kStage6, kStage7,
   kCount,
 };
 
 inline constexpr size_t kDropReasonCount = static_cast<size_t>(DropReason::kCount);
 inline constexpr size_t kFirstClassDrop = static_cast<size_t>(DropReason::kRxRingFull);
+inline constexpr size_t kFirstStageDrop = static_cast<size_t>(DropReason::kStage0);
+inline constexpr size_t kMaxStageDrops = kDropReasonCount - kFirstStageDrop;
 
 inline constexpr std::array<std::string_view, kDropReasonCount> kDropReasonNames = {
     "runt",            "not_ip",          "bad_ipv4_header", "bad_ipv4_checksum", "bad_ipv4_length",
     "bad_ipv6_header", "bad_ipv6_length", "ipv6_ext_header", "ipv6_ext_chain",    "fragment",
     "not_udp",         "bad_udp_length",  "bad_udp_checksum", "segmented",        "rx_ring_full",
     "expired",         "tx_ring_full",    "tx_failed",       "stopped",           "shutdown",
+    // placeholders: a snapshot names these after the running stage's drop_reasons
+    "stage_0", "stage_1", "stage_2", "stage_3", "stage_4", "stage_5", "stage_6", "stage_7",
 };
 
 constexpr std::string_view drop_reason_name(DropReason r) {
@@ -54,5 +61,6 @@ constexpr std::string_view drop_reason_name(DropReason r) {
 }
 
 constexpr bool is_parse_drop(DropReason r) { return static_cast<size_t>(r) < kFirstClassDrop; }
+constexpr DropReason stage_drop_reason(uint32_t i) { return static_cast<DropReason>(kFirstStageDrop + i); }
 
 }  // namespace edf

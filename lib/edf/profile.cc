@@ -160,10 +160,11 @@ Status apply_pipeline(PipelineConfig& c, std::string_view key, std::string_view 
     c.scheduling = *p;
     return {};
   }
-  if (key == "processing") {
-    if (v == "fwd") c.processing = Processing::kFwd;
-    else if (v == "spin") c.processing = Processing::kSpin;
-    else return Status::error("expected fwd or spin");
+  if (key == "processing") {  // which stages exist is checked once --stage-lib libraries are loaded
+    if (!valid_stage_name(v))
+      return Status::error("expected a stage name (fwd, spin, crypto, or a --stage-lib stage's): 1-" +
+                           std::to_string(kMaxStageNameLen) + " of a-z, 0-9, _");
+    c.processing = std::string(v);
     return {};
   }
   if (key == "spin_base_ns") return parse_uint<uint32_t>(v, 0, 100000000, c.spin_base_ns);
@@ -355,6 +356,11 @@ Status parse_port_id(std::string_view text, uint16_t& id) {
 // on the way to a key; this serves sections that hold no key, so a misspelt one is not ignored.
 Status check_section_name(std::string_view section) {
   if (section == "pipeline" || section == "lcores" || section == "fwd") return {};
+  if (section.starts_with("stage ")) {
+    if (!valid_stage_name(section.substr(6)))
+      return Status::error("stage name must be 1-" + std::to_string(kMaxStageNameLen) + " characters of a-z, 0-9 or _");
+    return {};
+  }
   if (section.starts_with("class ")) {
     if (!valid_class_name(section.substr(6)))
       return Status::error("class name must be 1-" + std::to_string(kMaxClassNameLen) + " characters of a-z, 0-9 or _");
@@ -364,7 +370,7 @@ Status check_section_name(std::string_view section) {
     uint16_t id = 0;
     return parse_port_id(section.substr(5), id);
   }
-  return Status::error("unknown section (expected pipeline, lcores, fwd, class NAME, port N)");
+  return Status::error("unknown section (expected pipeline, lcores, fwd, class NAME, port N, stage NAME)");
 }
 
 bool ranges_overlap(const PortRange& a, const PortRange& b) {
@@ -406,7 +412,10 @@ std::string_view to_string(ExpiredPolicy v) { return v == ExpiredPolicy::kDrop ?
 std::string_view to_string(IdlePolicy v) {
   return v == IdlePolicy::kSpin ? "spin" : v == IdlePolicy::kYield ? "yield" : "sleep";
 }
-std::string_view to_string(Processing v) { return v == Processing::kSpin ? "spin" : "fwd"; }
+bool valid_stage_name(std::string_view n) {
+  if (n.empty() || n.size() > kMaxStageNameLen) return false;
+  return std::all_of(n.begin(), n.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+}
 
 PortConfig Profile::port(uint16_t id) const {
   for (const auto& p : ports)
@@ -477,8 +486,23 @@ Status apply_setting(Profile& p, std::string_view section, std::string_view key,
     }
     return apply_port(*it, key, value);
   }
+  if (section.starts_with("stage ")) {  // kept as written: the stage checks it (StageSetting)
+    const std::string_view name = section.substr(6);
+    if (!valid_stage_name(name))
+      return Status::error("stage name '" + std::string(name) + "' must be 1-" + std::to_string(kMaxStageNameLen) +
+                           " characters of a-z, 0-9 or _");
+    if (key.empty()) return Status::error("empty key");
+    for (StageSetting& s : p.stage_settings)
+      if (s.stage == name && s.key == key) {  // a later source (the command line) overrides
+        s.value = std::string(value);
+        s.where.clear();
+        return {};
+      }
+    p.stage_settings.push_back({std::string(name), std::string(key), std::string(value), {}});
+    return {};
+  }
   return Status::error("unknown section [" + std::string(section) +
-                       "] (expected pipeline, lcores, fwd, class NAME, port N)");
+                       "] (expected pipeline, lcores, fwd, class NAME, port N, stage NAME)");
 }
 
 std::vector<std::string> profile_warnings(const Profile& p) {
@@ -607,6 +631,7 @@ Status load_profile(const IniDocument& doc, const Profile& base, Profile& out) {
         continue;
       }
       if (Status why = apply_setting(p, s.name, e.key, e.value); !why.ok()) errs.add(why.within(loc));
+      else if (s.name.starts_with("stage ")) p.stage_settings.back().where = where(e.line);
     }
   }
   // Cross-checks only on a profile whose every value parsed: a bad value already said why.
@@ -626,7 +651,7 @@ std::string profile_to_ini(const Profile& p) {
     << "mbufs = " << c.mbufs << "\n"
     << "mbuf_cache = " << c.mbuf_cache << "\n"
     << "scheduling = " << to_string(c.scheduling) << "\n"
-    << "processing = " << to_string(c.processing) << "\n"
+    << "processing = " << c.processing << "\n"
     << "spin_base_ns = " << c.spin_base_ns << "\n"
     << "spin_per_byte_ns = " << c.spin_per_byte_ns << "\n"
     << "edf_slice_us = " << c.edf_slice_us << "\n"
@@ -662,6 +687,14 @@ std::string profile_to_ini(const Profile& p) {
       << "rate_bps = " << q.rate_bps << "\n"
       << "rate_burst_bytes = " << q.rate_burst_bytes << "\n"
       << "rx_quantum_bytes = " << q.rx_quantum_bytes << "\n";
+  }
+  std::vector<std::string> stages;  // sections in order of first appearance
+  for (const StageSetting& s : p.stage_settings)
+    if (std::find(stages.begin(), stages.end(), s.stage) == stages.end()) stages.push_back(s.stage);
+  for (const std::string& st : stages) {
+    o << "\n[stage " << st << "]\n";
+    for (const StageSetting& s : p.stage_settings)
+      if (s.stage == st) o << s.key << " = " << s.value << "\n";
   }
   return o.str();
 }

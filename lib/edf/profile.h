@@ -42,7 +42,6 @@ struct IniDocument {
 
 enum class ExpiredPolicy : uint8_t { kDeliver, kDrop };
 enum class IdlePolicy : uint8_t { kSpin, kYield, kSleep };
-enum class Processing : uint8_t { kFwd, kSpin };
 // `[pipeline] scheduling`: the EDF worker's policy (edf/policy.h; fifo also means one shared queue).
 using Scheduling = Policy;
 
@@ -80,6 +79,7 @@ struct PortMapRange {
 
 inline constexpr int32_t kAutoLcore = -1;
 inline constexpr size_t kMaxClassNameLen = 16;
+inline constexpr size_t kMaxStageNameLen = 16;  // EDFPIPE_STAGE_NAME_MAX
 // Longest list value (udp_dst_ports, dscp, udp_port_map) as profile_to_ini() writes it: with
 // its key it stays under the INI reader's line limit (kMaxIniLineBytes, 4096).
 inline constexpr size_t kMaxListChars = 4000;
@@ -110,7 +110,9 @@ struct PipelineConfig {
   uint32_t mbufs = 16383; // mbufs per NUMA node in use
   uint32_t mbuf_cache = 256;
   Scheduling scheduling = Scheduling::kEdf;  // policy.h; fifo: one shared ring, no DRR, no EDF (a baseline)
-  Processing processing = Processing::kFwd;
+  // The processing stage by name (edfpipe/stage.h): fwd, spin, crypto, or one a --stage-lib adds.
+  // Checked against the stages edfpipe has by the caller (src/stages.h): lib/ does not know them.
+  std::string processing = "fwd";
   uint32_t spin_base_ns = 100000;  // spin stage: base_ns + per_byte_ns * UDP payload bytes
   uint32_t spin_per_byte_ns = 71;  // 71 ns * 1400 B ~= 100 us, the prototype's size term
   uint32_t edf_slice_us = 20;      // spin: a poll spins at most this long (preemption granularity)
@@ -127,6 +129,13 @@ struct PipelineConfig {
   std::string other_traffic;
 };
 
+// One key of a [stage NAME] section: the stage itself checks it (its configure call), so the
+// profile keeps it as written, with where it came from for the stage's error message.
+struct StageSetting {
+  std::string stage, key, value;
+  std::string where;  // "file:line" or "command line: --set ..."; empty when set in code
+};
+
 struct Profile {
   std::string source = "built-in default";
   PipelineConfig pipeline;
@@ -134,6 +143,7 @@ struct Profile {
   std::vector<PortConfig> ports;  // ports with settings; others use PortConfig{} defaults
   std::vector<PortMapRange> udp_port_map;
   LcoreRoles lcores;
+  std::vector<StageSetting> stage_settings;  // [stage NAME] keys, in the order given; a key once per stage
 
   [[nodiscard]] PortConfig port(uint16_t id) const;
   [[nodiscard]] size_t default_class() const;
@@ -178,7 +188,8 @@ struct Profile {
 
 [[nodiscard]] std::string_view to_string(ExpiredPolicy v);
 [[nodiscard]] std::string_view to_string(IdlePolicy v);
-[[nodiscard]] std::string_view to_string(Processing v);
+// A stage name: what edfpipe/stage.h allows (1-16 of a-z, 0-9, _).
+[[nodiscard]] bool valid_stage_name(std::string_view n);
 // to_string(Scheduling): edf/policy.h.
 
 }  // namespace edf

@@ -442,6 +442,15 @@ def test_exporter_reports_the_same_values(live):
     stalls = metric(s, "edfpipe_lcore_stalls_total", lcore="1", roles="rx,edf,tx")
     assert 0 <= stalls <= final["lcores"][0]["stalls"], (stalls, final["lcores"])
     assert metric(s, "edfpipe_lcore_stall_seconds_total", lcore="1", roles="rx,edf,tx") >= 0
+    # No shell change in this run: every lcore runs the generation published at start.
+    gen = raw["/edfpipe/stats"]["config_generation"]
+    assert gen >= 1
+    assert metric(s, "edfpipe_config_generation") == gen
+    assert metric(s, "edfpipe_lcore_config_generation", lcore="1", roles="rx,edf,tx") == gen == \
+        raw["/edfpipe/lcores"]["1"]["config_generation"] == final["lcores"][0]["config_generation"]
+    for kind, n in final["rx_by_kind"].items():
+        assert metric(s, "edfpipe_rx_kind_packets_total", kind=kind) == n, kind
+    assert final["rx_by_kind"]["udp4"] + final["rx_by_kind"]["udp6"] == sum(m["classes"].values())
     assert types["edfpipe_class_latency_seconds"] == "histogram"
     assert types["edfpipe_drops_total"] == "counter" and types["edfpipe_in_flight_packets"] == "gauge"
 

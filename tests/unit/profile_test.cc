@@ -87,7 +87,13 @@ void expect_same_profile(const Profile& a, const Profile& b) {
   EXPECT_EQ(x.stats_period_s, y.stats_period_s);
   EXPECT_EQ(x.duration_s, y.duration_s);
   EXPECT_EQ(x.idle_exit_ms, y.idle_exit_ms);
-  EXPECT_EQ(a.other_class(), b.other_class());  // as it resolves: unset is written as the default class
+  EXPECT_EQ(a.other_class(), b.other_class());
+  ASSERT_EQ(a.stage_settings.size(), b.stage_settings.size());
+  for (size_t i = 0; i < a.stage_settings.size(); ++i) {
+    EXPECT_EQ(a.stage_settings[i].stage, b.stage_settings[i].stage);
+    EXPECT_EQ(a.stage_settings[i].key, b.stage_settings[i].key);
+    EXPECT_EQ(a.stage_settings[i].value, b.stage_settings[i].value);
+  }  // as it resolves: unset is written as the default class
   EXPECT_EQ(a.lcores.rx, b.lcores.rx);
   EXPECT_EQ(a.lcores.edf, b.lcores.edf);
   EXPECT_EQ(a.lcores.tx, b.lcores.tx);
@@ -193,7 +199,7 @@ TEST(Profile, ValuesAreApplied) {
       "tx = auto\n");
   EXPECT_EQ(p.pipeline.burst, 64u);
   EXPECT_EQ(p.pipeline.portmask, 5u);
-  EXPECT_EQ(p.pipeline.processing, Processing::kSpin);
+  EXPECT_EQ(p.pipeline.processing, "spin");
   EXPECT_EQ(p.pipeline.idle, IdlePolicy::kSleep);
   EXPECT_EQ(p.port(1).rate_bps, 10'000'000'000u);
   EXPECT_EQ(p.port(1).tx_port, 0);
@@ -216,6 +222,31 @@ TEST(Profile, OtherTrafficDefaultsToTheDefaultClassAndNamesAClassOrDrop) {
   expect_rejected("[pipeline]\nother_traffic = hihg\n", {"test.ini", "other_traffic = hihg", "no such class"});
   expect_rejected("[pipeline]\nother_traffic = High\n", {"test.ini:2", "other_traffic = High", "expected drop or a class name"});
   expect_rejected("[pipeline]\nother_traffic =\n", {"test.ini:2", "other_traffic", "expected drop or a class name"});
+}
+
+TEST(Profile, StageSectionsAreKeptAsWrittenWithWhereAndRoundTrip) {
+  const Profile p = load_ok("[pipeline]\nprocessing = crypto\n[stage crypto]\nkey = 00ff\ndirection = encrypt\n"
+                            "[stage other]\nx = 1\n");
+  EXPECT_EQ(p.pipeline.processing, "crypto");
+  ASSERT_EQ(p.stage_settings.size(), 3u);
+  EXPECT_EQ(p.stage_settings[0].stage, "crypto");
+  EXPECT_EQ(p.stage_settings[0].key, "key");
+  EXPECT_EQ(p.stage_settings[0].value, "00ff");
+  EXPECT_EQ(p.stage_settings[1].where, "test.ini:5");
+  EXPECT_EQ(p.stage_settings[2].stage, "other");
+  Profile back;
+  ASSERT_TRUE(load_profile(split_ini(profile_to_ini(p)), default_profile(), back).ok());
+  ASSERT_EQ(back.stage_settings.size(), 3u);
+  EXPECT_EQ(back.stage_settings[1].value, "encrypt");
+  EXPECT_EQ(profile_to_ini(back), profile_to_ini(p));
+  // A later setting of the same key (the command line) replaces the value.
+  Profile q = p;
+  ASSERT_TRUE(apply_setting(q, "stage crypto", "direction", "decrypt").ok());
+  EXPECT_EQ(q.stage_settings.size(), 3u);
+  EXPECT_EQ(q.stage_settings[1].value, "decrypt");
+  expect_rejected("[stage Crypto]\nkey = 1\n", {"test.ini:2", "[stage Crypto]", "stage name"});
+  expect_rejected("[pipeline]\nprocessing = Spin!\n", {"test.ini:2", "processing = Spin!", "expected a stage name"});
+  expect_rejected("[stage crypto]\nkey = 1\nkey = 2\n", {"test.ini:3", "key given twice"});
 }
 
 TEST(Profile, UnknownSection) {
@@ -486,7 +517,7 @@ TEST(Profile, RoundTripOfACustomProfile) {
   expect_same_profile(back, custom);
   // Spot checks that the text really carried the values (not two equal defaults).
   EXPECT_EQ(back.pipeline.portmask, 0xf0u);
-  EXPECT_EQ(back.pipeline.processing, Processing::kSpin);
+  EXPECT_EQ(back.pipeline.processing, "spin");
   EXPECT_EQ(back.lcores.rx, (std::vector<int32_t>{4, 2, 9}));
   EXPECT_EQ(back.lcores.edf, (std::vector<int32_t>{0, 5, 1}));
   EXPECT_EQ(back.lcores.tx, (std::vector<int32_t>{1023, 3}));
@@ -603,7 +634,7 @@ class ProfileGenerator {
     c.mbufs = pick(0, 1) ? u32(1024, 16777215) : u32(1024, 70000);
     c.mbuf_cache = u32(0, std::min<uint32_t>(512, c.mbufs / 4));
     c.scheduling = static_cast<Scheduling>(pick(0, static_cast<uint32_t>(kPolicyNames.size() - 1)));  // every policy
-    c.processing = pick(0, 1) ? Processing::kFwd : Processing::kSpin;
+    c.processing = pick(0, 1) ? "fwd" : "spin";
     c.spin_base_ns = u32(0, 100000000);
     c.spin_per_byte_ns = u32(0, 1000000);
     c.edf_slice_us = u32(1, 1000000);
@@ -765,8 +796,6 @@ TEST(Profile, EnumNames) {
   EXPECT_EQ(to_string(IdlePolicy::kSpin), "spin");
   EXPECT_EQ(to_string(IdlePolicy::kYield), "yield");
   EXPECT_EQ(to_string(IdlePolicy::kSleep), "sleep");
-  EXPECT_EQ(to_string(Processing::kFwd), "fwd");
-  EXPECT_EQ(to_string(Processing::kSpin), "spin");
 }
 
 }  // namespace
