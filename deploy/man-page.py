@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Writes a man page (section 1) from a program's --help text, so the page never disagrees with it.
+"""Writes a man page from a program's --help text, so the page never disagrees with it.
 
-  man-page.py --name edfpipe --summary TEXT --version V --out edfpipe.1 [--files F]... \
+  man-page.py --name edfpipe --summary TEXT --version V --out edfpipe.1 [--section 1] [--files F]... \
       [--see-also NAME(1)]... [--docdir DIR] -- COMMAND... (e.g. build/src/edfpipe -- --help)
+
+Section 1 (the default) for user commands, 8 for system administration (edfpipe-hugepages).
 
 Runs COMMAND, replaces its program path in the text by NAME, and sets the text verbatim as the
 DESCRIPTION; docs/ (installed in share/doc/edfpipe) has the rest. Fails if COMMAND fails or prints
@@ -28,6 +30,7 @@ def main():
     ap.add_argument("--summary", required=True)
     ap.add_argument("--version", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--section", default="1", choices=["1", "8"])
     ap.add_argument("--files", action="append", default=[], metavar="PATH:TEXT")
     ap.add_argument("--see-also", action="append", default=[])
     ap.add_argument("--docdir", default="share/doc/edfpipe")
@@ -43,7 +46,8 @@ def main():
     epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "0")) or None
     date = (datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc) if epoch
             else datetime.datetime.now(datetime.timezone.utc)).strftime("%Y-%m-%d")
-    out = [f'.TH {a.name.upper()} 1 "{date}" "edfpipe {a.version}" "User Commands"',
+    manual = "System Administration" if a.section == "8" else "User Commands"
+    out = [f'.TH {a.name.upper()} {a.section} "{date}" "edfpipe {a.version}" "{manual}"',
            ".SH NAME", f"{a.name} \\- {roff_line(a.summary)}",
            ".SH DESCRIPTION", "The text of", f".B {a.name} --help" if a.name not in ("edfpipe", "edfgen")
            else f".B {a.name} -- --help", "follows.", ".PP", ".nf", ".ft CR"]
