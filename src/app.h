@@ -150,9 +150,32 @@ struct TxPortState {
 
 struct AppContext;
 
+// A processing stage started for this run (stages.h): its operations and shared configuration.
+struct StageInstance {
+  const edfpipe_stage_ops* ops = nullptr;
+  void* config = nullptr;
+};
+
+// What the data path reads per packet or per poll and never writes after launch: one copy per NUMA
+// socket with a worker lcore, in hugepage memory on that socket (init.cc), so an lcore's lookups
+// (the 64 KiB classifier and 128 KiB port map, the fixed configuration, the started stages) stay on
+// its own node and off main()'s stack. ctlplane: wo before launch; dataplane: ro.
+struct alignas(RTE_CACHE_LINE_SIZE) DataTables {
+  Classifier classifier;
+  PortMap port_map;
+  FixedConfig fixed;
+  TscScale tsc;
+  uint64_t tsc_hz = 0;
+  size_t n_classes = 0, n_queues = 0, n_rx = 1;
+  std::array<uint8_t, kMaxClasses> queue_of{};
+  std::array<StageInstance, kMaxStages> stages{};
+};
+
+// One worker lcore's state, allocated on the lcore's own NUMA socket (rte_zmalloc_socket, init.cc).
 struct alignas(RTE_CACHE_LINE_SIZE) LcoreContext {
   unsigned lcore_id = 0;
   AppContext* app = nullptr;
+  const DataTables* t = nullptr;  // its socket's copy
   bool has_rx = false, has_edf = false, has_tx = false;
   std::atomic<bool> rx_stopped{false};
   std::atomic<uint64_t> config_seen{0};  // generation of RuntimeConfig applied (lcore: wo; ctlplane: ro)
@@ -185,12 +208,6 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreContext {
   std::vector<TxPortState> tx_ports;  // sized before launch
 };
 
-// A processing stage started for this run (stages.h): its operations and shared configuration.
-struct StageInstance {
-  const edfpipe_stage_ops* ops = nullptr;
-  void* config = nullptr;
-};
-
 struct AppContext {
   Profile profile;  // the running profile: ctlplane only, and telemetry under telemetry_lock()
   FixedConfig fixed;
@@ -215,7 +232,8 @@ struct AppContext {
     return tx_rings[(w * kMaxPorts + port) * n_queues + q];
   }
   std::vector<rte_mempool*> pools;                   // one per NUMA socket in use
-  std::vector<LcoreContext*> lcores;                 // worker lcores with roles
+  std::vector<LcoreContext*> lcores;                 // worker lcores with roles (hugepage memory, own socket)
+  std::vector<DataTables*> tables;                   // one per socket with a worker lcore (hugepage memory)
   LcoreStats* ctl_stats = nullptr;                   // main lcore: drops counted at shutdown
   std::atomic<Phase> phase{Phase::kRun};
   uint64_t start_tsc = 0;

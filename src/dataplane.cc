@@ -3,6 +3,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_prefetch.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -54,11 +55,12 @@ struct RxQueues {
       if (!refill) return std::nullopt;
       rte_mbuf** area = in.staged.refill_area();
       const uint16_t n = rte_eth_rx_burst(in.port, in.queue, area,
-                                          static_cast<uint16_t>(lc.app->fixed.burst));
+                                          static_cast<uint16_t>(lc.t->fixed.burst));
       in.staged.filled(n);
       if (n == 0) return std::nullopt;
       uint64_t bytes = 0;
       for (uint16_t k = 0; k < n; ++k) {
+        rte_prefetch0(rte_pktmbuf_mtod(area[k], void*));  // the headers, parsed once DRR takes it
         bytes += rte_pktmbuf_pkt_len(area[k]);
         meta(area[k])->arrival_tsc = now;
       }
@@ -79,7 +81,7 @@ struct RxQueues {
 };
 
 size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
-  AppContext& app = *lc.app;
+  const DataTables& app = *lc.t;
   RxQueues q(lc, running, now);
   const size_t n = lc.rx_drr.serve(q, app.fixed.burst);
   if (n == 0) return 0;
@@ -103,10 +105,14 @@ size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
   size_t n_bad = 0;
 
   const uint8_t other_class = app.fixed.other_class;
+  std::array<uint32_t, kMaxClasses> cls_rx{};
+  std::array<uint64_t, kMaxClasses> cls_bytes{};
+  std::array<uint32_t, kFrameKindCount> kinds{};
   for (size_t k = 0; k < n; ++k) {
     rte_mbuf* m = q.popped[k];
     const uint8_t* frame = rte_pktmbuf_mtod(m, const uint8_t*);
-    const ParseResult r = parse_frame(frame, rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m));
+    const bool csum_good = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+    const ParseResult r = parse_frame(frame, rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m), csum_good);
     uint8_t c;
     if (r.ok) {
       c = app.classifier.classify(r.udp);
@@ -132,11 +138,19 @@ size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
     dest[n_good] = static_cast<uint16_t>(w * Q + app.queue_of[c]);
     good[n_good++] = m;
     ++start[dest[n_good - 1] + 1];
-    counter_add(st.kinds[static_cast<size_t>(r.kind)], 1);
-    counter_add(st.cls[c].rx, 1);
-    counter_add(st.cls[c].rx_bytes, rte_pktmbuf_pkt_len(m));
+    ++kinds[static_cast<size_t>(r.kind)];
+    ++cls_rx[c];
+    cls_bytes[c] += rte_pktmbuf_pkt_len(m);
   }
   if (n_bad) rte_pktmbuf_free_bulk(bad.data(), static_cast<unsigned>(n_bad));
+  // Counters once per burst, not per packet (each is a store to this lcore's statistics).
+  for (size_t c = 0; c < app.n_classes; ++c) {
+    if (cls_rx[c] == 0) continue;
+    counter_add(st.cls[c].rx, cls_rx[c]);
+    counter_add(st.cls[c].rx_bytes, cls_bytes[c]);
+  }
+  for (size_t k = 0; k < kFrameKindCount; ++k)
+    if (kinds[k]) counter_add(st.kinds[k], kinds[k]);
 
   if (n_good == 0) return n;
   const size_t n_dest = W * Q;
@@ -170,14 +184,24 @@ struct EdfQueues {
   size_t n_rx;
   bool spin;  // llf's remaining work: the spin stage's, 0 with fwd
   std::array<uint32_t, kMaxClasses> chosen{};
+  // Rings found empty in this poll (bit i: ring i): not dequeued again until the next poll. A pick
+  // looks at every queue's head, so without it an idle class would cost a ring dequeue per packet.
+  // A packet that reaches such a ring during the poll waits for the next one: at most a poll's
+  // burst of fwd packets, or one slice (edf_slice_us) with a stage that works.
+  uint64_t empty = 0;
+  static_assert(kMaxMergedQueues <= 64);
 
   uint64_t staged_head(size_t i) {
     auto& q = lc.edf_staged[i];
     if (q.empty()) {
+      if (empty & (uint64_t{1} << i)) return kNoDeadline;
       const unsigned n = rte_ring_sc_dequeue_burst(lc.from[i], reinterpret_cast<void**>(q.refill_area()),
-                                                   lc.app->fixed.burst, nullptr);
+                                                   lc.t->fixed.burst, nullptr);
       q.filled(n);
-      if (n == 0) return kNoDeadline;
+      if (n == 0) {
+        empty |= uint64_t{1} << i;
+        return kNoDeadline;
+      }
     }
     return meta(q.front())->deadline_tsc;
   }
@@ -204,7 +228,7 @@ uint64_t EdfQueues::head_work(size_t qi) {
   const size_t i = chosen[qi];
   if (!spin) return 0;
   if (lc.edf_started[i]) return lc.edf_left[i];
-  return spin_work_tsc(*lc.app, lc.rt, meta(lc.edf_staged[i].front())->payload_len);
+  return spin_work_tsc(lc.t->tsc, lc.rt, meta(lc.edf_staged[i].front())->payload_len);
 }
 
 // An EDF worker as edf/edf_stage.h's loop sees it: the policy over its queues, its stage, and
@@ -224,7 +248,7 @@ struct EdfWorker {
   std::array<uint32_t, kMaxClasses> n_out{};
   std::array<uint16_t, kMaxClasses> out_port;  // NOLINT: set with the first packet of a queue
 
-  size_t pick(uint64_t now) { return edf::pick(policy, q, lc.app->n_queues, now); }
+  size_t pick(uint64_t now) { return edf::pick(policy, q, lc.t->n_queues, now); }
   size_t ring(size_t qi) const { return q.chosen[qi]; }
   rte_mbuf* head(size_t i) { return lc.edf_staged[i].front(); }
   void pop(size_t i) { lc.edf_staged[i].pop(); }
@@ -253,7 +277,7 @@ struct EdfWorker {
   }
   void emit(size_t qi, rte_mbuf* m) {
     const PacketMeta& md = *meta(m);
-    if (md.l4_offset != 0) lc.app->port_map.rewrite(rte_pktmbuf_mtod_offset(m, uint8_t*, md.l4_offset));
+    if (md.l4_offset != 0) lc.t->port_map.rewrite(rte_pktmbuf_mtod_offset(m, uint8_t*, md.l4_offset));
     if (n_out[qi] && out_port[qi] != md.out_port) flush(qi);  // keep per-port order per queue
     out_port[qi] = md.out_port;
     out[qi][n_out[qi]++] = m;
@@ -273,7 +297,7 @@ struct EdfWorker {
 // the running processing stage, in time slices: edf/edf_stage.h has the rules. `busy` is set when
 // the poll did work, even if no packet finished.
 size_t edf_poll(LcoreContext& lc, uint64_t loop_now, bool& busy) {
-  AppContext& app = *lc.app;
+  const DataTables& app = *lc.t;
   const StageInstance& stage = app.stages[lc.rt.stage];
   const bool work = stage.ops->process != nullptr;
   EdfQueues q{lc, app.n_rx, lc.rt.stage == kStageSpin};
@@ -295,12 +319,19 @@ size_t edf_poll(LcoreContext& lc, uint64_t loop_now, bool& busy) {
 struct TxQueues {
   TxPortState& tp;
   unsigned burst;
+  // Rings found empty in this poll (bit c * kMaxWorkers + w): DRR asks every class's head each
+  // round, and an idle class's ring is dequeued at most once per poll, not once per packet.
+  uint64_t empty = 0;
+  static_assert(kMaxClasses * kMaxWorkers <= 64);
 
   bool refill(size_t c, size_t w) {
     auto& q = tp.staged[c][w];
     if (!q.empty()) return true;
+    const uint64_t bit = uint64_t{1} << (c * kMaxWorkers + w);
+    if (empty & bit) return false;
     const unsigned n = rte_ring_sc_dequeue_burst(tp.ring[c][w], reinterpret_cast<void**>(q.refill_area()), burst, nullptr);
     q.filled(n);
+    if (n == 0) empty |= bit;
     return n != 0;
   }
   // Inlined into the egress machine's DRR loop, which calls it up to twice per packet: as a call
@@ -325,7 +356,7 @@ struct TxQueues {
 // The NIC side of one output port (egress.h's Port): tx_burst, and the counters of what it took
 // or what was given up.
 struct TxPort {
-  AppContext& app;
+  const DataTables& app;
   LcoreStats& st;
   uint16_t port;
 
@@ -344,13 +375,23 @@ struct TxPort {
       deadline[k] = md.deadline_tsc;
     }
     const uint16_t sent = rte_eth_tx_burst(port, 0, pkts, static_cast<uint16_t>(n));
+    // Counters per class once per burst; the latency of each packet into its class's histogram.
+    std::array<uint32_t, kMaxClasses> tx{}, misses{};
+    std::array<uint64_t, kMaxClasses> bytes{};
     for (size_t k = 0; k < sent; ++k) {
-      ClassCounters& cc = st.cls[cls[k]];
-      counter_add(cc.tx, 1);
-      counter_add(cc.tx_bytes, len[k]);
-      if (now > deadline[k]) counter_add(cc.misses, 1);
+      const uint8_t c = cls[k];
+      ++tx[c];
+      bytes[c] += len[k];
+      misses[c] += now > deadline[k];
       const uint64_t cycles = now > arrival[k] ? now - arrival[k] : 0;
-      st.latency[cls[k]].record(app.tsc.cycles_to_ns(cycles));
+      st.latency[c].record(app.tsc.cycles_to_ns(cycles));
+    }
+    for (size_t c = 0; c < kMaxClasses; ++c) {
+      if (tx[c] == 0) continue;
+      ClassCounters& cc = st.cls[c];
+      counter_add(cc.tx, tx[c]);
+      counter_add(cc.tx_bytes, bytes[c]);
+      if (misses[c]) counter_add(cc.misses, misses[c]);
     }
     return sent;
   }
@@ -364,8 +405,8 @@ size_t tx_poll(LcoreContext& lc) {
   const uint64_t now = rte_rdtsc();
   size_t work = 0;
   for (TxPortState& tp : lc.tx_ports) {
-    TxQueues q{tp, lc.app->fixed.burst};
-    TxPort port{*lc.app, *lc.stats, tp.port};
+    TxQueues q{tp, lc.t->fixed.burst};
+    TxPort port{*lc.t, *lc.stats, tp.port};
     work += tp.egress.poll(q, port, now);
   }
   return work;
@@ -409,7 +450,7 @@ void flush_staged(LcoreContext& lc) {
 int lcore_main(void* arg) {
   LcoreContext& lc = *static_cast<LcoreContext*>(arg);
   AppContext& app = *lc.app;
-  const FixedConfig& p = app.fixed;
+  const FixedConfig& p = lc.t->fixed;
   LcoreStats& st = *lc.stats;
   uint32_t empty_polls = 0;
   runtime_poll(lc);
@@ -417,7 +458,7 @@ int lcore_main(void* arg) {
   bool prev_busy = false;
   uint64_t iteration = 0;
   uint64_t last_config_check = prev;
-  const uint64_t config_check_tsc = app.tsc_hz / 1000;
+  const uint64_t config_check_tsc = lc.t->tsc_hz / 1000;
 
   while (true) {
     const Phase phase = app.phase.load(std::memory_order_acquire);

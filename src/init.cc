@@ -112,7 +112,9 @@ Status init_app(AppContext& app) {
   // Lcore contexts, one per lcore with a role (roles may share one).
   std::map<unsigned, LcoreContext*> by_id;
   for (const PlanLcore& pl : plan.lcores) {
-    auto* c = new LcoreContext();
+    void* mem = rte_zmalloc_socket("edfpipe_lcore", sizeof(LcoreContext), RTE_CACHE_LINE_SIZE, static_cast<int>(pl.socket));
+    if (!mem) return Status::error("cannot allocate the context of lcore " + std::to_string(pl.id) + ": out of memory");
+    auto* c = new (mem) LcoreContext();
     c->lcore_id = pl.id;
     c->app = &app;
     c->stats = new_stats(pl.socket);
@@ -228,6 +230,9 @@ Status init_app(AppContext& app) {
       return Status::error("[port " + std::to_string(p) + "] rx_queues = " + std::to_string(pcfg.rx_queues) + ": driver " +
              info.driver_name + " offers at most " + std::to_string(info.max_rx_queues));
     rte_eth_conf conf{};
+    // The NIC verifies IPv4 header checksums where it can: RX then skips its own sum for packets
+    // the NIC marked good (packet_parse.h).
+    if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
     if (n_rxq > 1) {
       // Spread flows over the RX queues by IP/UDP hash; each queue is one ingress DRR input.
       conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
@@ -283,6 +288,30 @@ Status init_app(AppContext& app) {
   // Processing stages: fwd, spin and the profile's, with a state per EDF worker (stages.h).
   if (Status st = start_stages(app); !st.ok()) return st;
   app.runtime[0].stage = stage_slot(app, prof.pipeline.processing);
+
+  // What the data path reads, copied onto each socket with a worker lcore.
+  std::map<unsigned, DataTables*> tables_of_socket;
+  for (LcoreContext* c : app.lcores) {
+    const unsigned socket = rte_lcore_to_socket_id(c->lcore_id);
+    DataTables*& t = tables_of_socket[socket];
+    if (!t) {
+      void* mem = rte_zmalloc_socket("edfpipe_tables", sizeof(DataTables), RTE_CACHE_LINE_SIZE, static_cast<int>(socket));
+      if (!mem) return Status::error("cannot allocate the data path's tables on socket " + std::to_string(socket) + ": out of memory");
+      t = new (mem) DataTables();
+      t->classifier = app.classifier;
+      t->port_map = app.port_map;
+      t->fixed = app.fixed;
+      t->tsc = app.tsc;
+      t->tsc_hz = app.tsc_hz;
+      t->n_classes = app.n_classes;
+      t->n_queues = app.n_queues;
+      t->n_rx = app.n_rx;
+      t->queue_of = app.queue_of;
+      for (size_t i = 0; i < app.stages.size() && i < kMaxStages; ++i) t->stages[i] = app.stages[i];
+      app.tables.push_back(t);
+    }
+    c->t = t;
+  }
   return {};
 }
 

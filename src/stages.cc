@@ -35,7 +35,7 @@ void* spin_worker_start(void* config, unsigned worker, int, char* err, size_t er
 edfpipe_verdict spin_process(void* state, edfpipe_pkt* pkt, uint64_t* resume, uint64_t until_tsc, uint32_t*) {
   const LcoreContext& lc = *static_cast<const LcoreContext*>(state);
   uint64_t t = rte_rdtsc();
-  const uint64_t left = *resume ? *resume : spin_work_tsc(*lc.app, lc.rt, pkt->payload_len);
+  const uint64_t left = *resume ? *resume : spin_work_tsc(lc.t->tsc, lc.rt, pkt->payload_len);
   const uint64_t end = std::min(t + left, until_tsc);
   const uint64_t start = t;
   while (t < end) {
@@ -81,9 +81,9 @@ std::string err_text(const std::array<char, EDFPIPE_STAGE_ERR_MAX>& err) {
 
 }  // namespace
 
-uint64_t spin_work_tsc(const AppContext& app, const RuntimeConfig& rt, uint32_t payload_len) {
+uint64_t spin_work_tsc(const TscScale& tsc, const RuntimeConfig& rt, uint32_t payload_len) {
   const uint64_t ns = rt.spin_base_ns + uint64_t{rt.spin_per_byte_ns} * payload_len;
-  return app.tsc.ns_to_cycles(ns);
+  return tsc.ns_to_cycles(ns);
 }
 
 Status load_stage_library(const std::string& path) {

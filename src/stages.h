@@ -51,7 +51,7 @@ inline constexpr uint8_t kStageSpin = 1;
 void stop_stages(AppContext& app);
 
 // The spin stage's work for a packet of `payload_len` UDP payload bytes, in TSC cycles.
-[[nodiscard]] uint64_t spin_work_tsc(const AppContext& app, const RuntimeConfig& rt, uint32_t payload_len);
+[[nodiscard]] uint64_t spin_work_tsc(const TscScale& tsc, const RuntimeConfig& rt, uint32_t payload_len);
 
 // The slot of the stage a profile's processing names among the started ones (kStageFwd if none).
 [[nodiscard]] uint8_t stage_slot(const AppContext& app, std::string_view name);

@@ -81,9 +81,176 @@ struct ParseResult {
 
 // `frame` holds `len` contiguous bytes of a frame whose full length is `frame_len` (>= len).
 // If the headers run past `len` but not past `frame_len`, the result is DropReason::kSegmented.
-[[nodiscard]] ParseResult parse_frame(const uint8_t* frame, size_t len, size_t frame_len);
+// `ipv4_checksum_verified`: the NIC verified the IPv4 header checksum and found it good
+// (RTE_MBUF_F_RX_IP_CKSUM_GOOD), so it is not summed again; a NIC that found it bad, or did not
+// look, leaves the software check to find it. Defined below, inline: RX calls it once per packet.
+[[nodiscard]] inline ParseResult parse_frame(const uint8_t* frame, size_t len, size_t frame_len,
+                                             bool ipv4_checksum_verified = false);
 
 // One's-complement sum of an IPv4 header, as RFC 1071 computes it; 0xffff means it verifies.
-[[nodiscard]] uint16_t ipv4_header_sum(const uint8_t* hdr, size_t len);
+[[nodiscard]] inline uint16_t ipv4_header_sum(const uint8_t* hdr, size_t len);
+
+// ---------------------------------------------------------------- definitions
+
+inline uint16_t ipv4_header_sum(const uint8_t* hdr, size_t len) {
+  uint32_t sum = 0;
+  for (size_t i = 0; i + 1 < len; i += 2) sum += static_cast<uint32_t>((hdr[i] << 8) | hdr[i + 1]);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<uint16_t>(sum);
+}
+
+namespace parse_detail {
+
+constexpr size_t kEthHeader = 14;
+constexpr size_t kVlanTag = 4;
+constexpr size_t kIpv6Header = 40;
+constexpr uint16_t kEtherIpv4 = 0x0800;
+constexpr uint16_t kEtherIpv6 = 0x86dd;
+constexpr uint16_t kEtherArp = 0x0806;
+constexpr uint16_t kEtherLldp = 0x88cc;
+constexpr uint16_t kEtherVlan = 0x8100;
+constexpr uint8_t kProtoIcmp = 1;
+constexpr uint8_t kProtoTcp = 6;
+constexpr uint8_t kProtoUdp = 17;
+constexpr uint8_t kProtoIcmp6 = 58;
+constexpr size_t kUdpHeader = 8;
+constexpr DropReason kOk = DropReason::kCount;
+
+inline uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+
+constexpr ParseResult drop(DropReason r) { return ParseResult{false, false, r, FrameKind::kCount, {}}; }
+
+// A well-formed frame that is not classified UDP.
+inline ParseResult other(DropReason why, FrameKind kind, size_t l3, unsigned version, size_t payload) {
+  ParseResult res{false, true, why, kind, {}};
+  res.udp.l3_offset = static_cast<uint16_t>(l3);
+  res.udp.ip_version = static_cast<uint8_t>(version);
+  res.udp.payload_len = static_cast<uint16_t>(payload > 0xffff ? 0xffff : payload);
+  return res;
+}
+
+// The IPv6 extension headers of RFC 7045's list (IANA "IPv6 Extension Header Types").
+enum class Ipv6Ext { kNone, kSkip, kFragment, kOpaque };
+constexpr Ipv6Ext ipv6_ext(uint8_t nh) {
+  switch (nh) {
+    case 0: case 43: case 60: return Ipv6Ext::kSkip;  // hop-by-hop, routing, destination options
+    case 44: return Ipv6Ext::kFragment;
+    case 50: case 51: case 135: case 139: case 140: case 253: case 254: return Ipv6Ext::kOpaque;
+    default: return Ipv6Ext::kNone;
+  }
+}
+
+// Each check first asks whether the frame is long enough (a fault of the frame) and then whether
+// the first segment holds it (a limit of edfpipe, counted apart as kSegmented).
+struct Bounds {
+  size_t len, frame_len;
+  [[nodiscard]] DropReason need(size_t bytes, DropReason short_frame) const {
+    if (bytes > frame_len) return short_frame;
+    if (bytes > len) return DropReason::kSegmented;
+    return kOk;
+  }
+};
+
+// The UDP header at l4, which must take exactly the `left` bytes of IP payload after it began.
+inline ParseResult udp_at(const uint8_t* frame, Bounds b, size_t l3, size_t l4, size_t left, unsigned version, uint8_t dscp) {
+  if (left < kUdpHeader) return drop(DropReason::kBadUdpLength);
+  if (DropReason r = b.need(l4 + kUdpHeader, DropReason::kBadUdpLength); r != kOk) return drop(r);
+  const uint8_t* udp = frame + l4;
+  const size_t udp_len = be16(udp + 4);
+  if (udp_len != left) return drop(DropReason::kBadUdpLength);
+  if (version == 6 && be16(udp + 6) == 0) return drop(DropReason::kBadUdpChecksum);
+
+  ParseResult res{true, false, DropReason::kCount, version == 4 ? FrameKind::kUdp4 : FrameKind::kUdp6, {}};
+  res.udp.l3_offset = static_cast<uint16_t>(l3);
+  res.udp.l4_offset = static_cast<uint16_t>(l4);
+  res.udp.dst_port = be16(udp + 2);
+  res.udp.payload_len = static_cast<uint16_t>(udp_len - kUdpHeader);
+  res.udp.dscp = dscp;
+  res.udp.ip_version = static_cast<uint8_t>(version);
+  return res;
+}
+
+inline ParseResult parse_ipv4(const uint8_t* frame, Bounds b, size_t l3, bool checksum_verified) {
+  if (DropReason r = b.need(l3 + 20, DropReason::kBadIpv4Header); r != kOk) return drop(r);
+  const uint8_t* ip = frame + l3;
+  const unsigned version = ip[0] >> 4;
+  const size_t ihl_bytes = size_t{ip[0] & 0x0fu} * 4;
+  if (version != 4 || ihl_bytes < 20) return drop(DropReason::kBadIpv4Header);
+  if (DropReason r = b.need(l3 + ihl_bytes, DropReason::kBadIpv4Header); r != kOk) return drop(r);
+  if (!checksum_verified && ipv4_header_sum(ip, ihl_bytes) != 0xffff) return drop(DropReason::kBadIpv4Checksum);
+
+  const size_t total = be16(ip + 2);
+  if (total < ihl_bytes || l3 + total > b.frame_len) return drop(DropReason::kBadIpv4Length);
+  const size_t payload = total - ihl_bytes;
+  const uint16_t frag = be16(ip + 6);
+  if ((frag & 0x2000u) != 0 || (frag & 0x1fffu) != 0)
+    return other(DropReason::kFragment, FrameKind::kFragment, l3, 4, payload);
+  switch (ip[9]) {
+    case kProtoUdp: return udp_at(frame, b, l3, l3 + ihl_bytes, payload, 4, static_cast<uint8_t>(ip[1] >> 2));
+    case kProtoTcp: return other(DropReason::kNotUdp, FrameKind::kTcp4, l3, 4, payload);
+    case kProtoIcmp: return other(DropReason::kNotUdp, FrameKind::kIcmp4, l3, 4, payload);
+    default: return other(DropReason::kNotUdp, FrameKind::kIp4Other, l3, 4, payload);
+  }
+}
+
+inline ParseResult parse_ipv6(const uint8_t* frame, Bounds b, size_t l3) {
+  if (DropReason r = b.need(l3 + kIpv6Header, DropReason::kBadIpv6Header); r != kOk) return drop(r);
+  const uint8_t* ip = frame + l3;
+  if ((ip[0] >> 4) != 6) return drop(DropReason::kBadIpv6Header);
+  const size_t payload = be16(ip + 4);
+  // Payload length 0 before a hop-by-hop header announces a jumbogram (RFC 2675), which Ethernet
+  // cannot carry; 0 before anything else is an empty payload.
+  if (l3 + kIpv6Header + payload > b.frame_len || (payload == 0 && ip[6] == 0))
+    return drop(DropReason::kBadIpv6Length);
+  const auto dscp = static_cast<uint8_t>(((be16(ip) >> 4) & 0xffu) >> 2);  // traffic class >> 2
+  const size_t end = l3 + kIpv6Header + payload;  // the IPv6 packet ends here (padding may follow)
+
+  uint8_t nh = ip[6];
+  size_t at = l3 + kIpv6Header;
+  for (unsigned n = 0;; ++n) {
+    const Ipv6Ext ext = ipv6_ext(nh);
+    if (ext == Ipv6Ext::kNone) break;
+    if (ext == Ipv6Ext::kFragment) return other(DropReason::kFragment, FrameKind::kFragment, l3, 6, payload);
+    if (ext == Ipv6Ext::kOpaque) return other(DropReason::kIpv6ExtHeader, FrameKind::kIp6Other, l3, 6, payload);
+    if (n == kMaxIpv6ExtHeaders) return drop(DropReason::kIpv6ExtChain);
+    // Every skipped header starts with next header and its length in 8-octet units, less one.
+    if (at + 2 > end) return drop(DropReason::kBadIpv6Header);
+    if (DropReason r = b.need(at + 2, DropReason::kBadIpv6Header); r != kOk) return drop(r);
+    const size_t hdr_len = (size_t{frame[at + 1]} + 1) * 8;
+    if (at + hdr_len > end) return drop(DropReason::kBadIpv6Header);
+    nh = frame[at];
+    at += hdr_len;
+  }
+  switch (nh) {
+    case kProtoUdp: return udp_at(frame, b, l3, at, end - at, 6, dscp);
+    case kProtoTcp: return other(DropReason::kNotUdp, FrameKind::kTcp6, l3, 6, payload);
+    case kProtoIcmp6: return other(DropReason::kNotUdp, FrameKind::kIcmp6, l3, 6, payload);
+    default: return other(DropReason::kNotUdp, FrameKind::kIp6Other, l3, 6, payload);
+  }
+}
+
+}  // namespace parse_detail
+
+
+inline ParseResult parse_frame(const uint8_t* frame, size_t len, size_t frame_len, bool ipv4_checksum_verified) {
+  using namespace parse_detail;
+  const Bounds b{len, frame_len};
+  if (DropReason r = b.need(kEthHeader, DropReason::kRunt); r != kOk) return drop(r);
+  size_t l3 = kEthHeader;
+  uint16_t ether = be16(frame + 12);
+  if (ether == kEtherVlan) {
+    if (DropReason r = b.need(kEthHeader + kVlanTag, DropReason::kRunt); r != kOk) return drop(r);
+    ether = be16(frame + 16);
+    l3 += kVlanTag;
+  }
+  switch (ether) {
+    case kEtherIpv4: return parse_ipv4(frame, b, l3, ipv4_checksum_verified);
+    case kEtherIpv6: return parse_ipv6(frame, b, l3);
+    case kEtherArp: return other(DropReason::kNotIp, FrameKind::kArp, 0, 0, frame_len - l3);
+    case kEtherLldp: return other(DropReason::kNotIp, FrameKind::kLldp, 0, 0, frame_len - l3);
+    default: return other(DropReason::kNotIp, FrameKind::kOther, 0, 0, frame_len - l3);  // QinQ too
+  }
+}
+
 
 }  // namespace edf

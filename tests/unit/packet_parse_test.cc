@@ -400,6 +400,19 @@ TEST(DropReason, NamesAndParseClassification) {
 }
 
 
+TEST(PacketParse, ANicVerifiedChecksumIsNotSummedAgain) {
+  FrameSpec s;
+  s.bad_ipv4_checksum = true;  // what the software sum would refuse
+  const Frame f = build_frame(s);
+  EXPECT_EQ(reason_of(parse_frame(f.bytes.data(), f.bytes.size(), f.bytes.size(), false)), "bad_ipv4_checksum");
+  EXPECT_TRUE(parse_frame(f.bytes.data(), f.bytes.size(), f.bytes.size(), true).ok);
+  // Everything else is still checked: a bad length stays bad.
+  FrameSpec t;
+  t.ip_total_len = 1000;
+  const Frame g = build_frame(t);
+  EXPECT_EQ(reason_of(parse_frame(g.bytes.data(), g.bytes.size(), g.bytes.size(), true)), "bad_ipv4_length");
+}
+
 // ---------------------------------------------------------------- IPv6
 
 ParseResult parse6(const Frame6Spec& s) { return parse_all(build_frame6(s).bytes); }
