@@ -132,8 +132,10 @@ class Egress {
     Queues& q;
     std::array<Pkt, kMaxBurst> out;  // NOLINT(cppcoreguidelines-pro-type-member-init)
     size_t n = 0;
-    std::optional<uint32_t> head_bytes(size_t i) { return q.head_bytes(i); }
-    void pop(size_t i) { out[n++] = q.pop(i); }
+    // Inlined into DRR's loop (called up to twice per packet): outlined, it was 4 % of the samples
+    // of single-lcore fwd under perf.
+    [[gnu::always_inline]] std::optional<uint32_t> head_bytes(size_t i) { return q.head_bytes(i); }
+    [[gnu::always_inline]] void pop(size_t i) { out[n++] = q.pop(i); }
   };
   template <typename Q>
   struct OneQueue {
