@@ -7,8 +7,8 @@
 //   RX:  ingress DRR over this lcore's inputs (port/queue); each input is refilled with one
 //        rx_burst when its staging queue is empty; packets are parsed, classified, stamped with
 //        arrival and deadline, and enqueued in bursts onto the class ring (full: kRxRingFull).
-//   EDF: earliest head deadline across the class rings, except that a late winner yields to an
-//        on-time head of a higher-priority class (edf_merge.h); expired packets follow their class
+//   EDF: earliest head deadline across the class rings, except that a late winner yields to a
+//        head of a higher-priority class, on time if one is (edf_merge.h); expired packets follow their class
 //        policy; processing (fwd or spin); enqueue onto the output port's class ring
 //        (full: kTxRingFull). Gives the lcore back after `burst` packets or edf_slice_us.
 //   TX:  per output port, egress DRR over class rings, gated by the port's token bucket, into

@@ -10,9 +10,9 @@
 // Under overload plain EDF degrades badly (the "domino effect"): once a bulk class holds more work
 // than its budget, its head is already late, its deadline is earlier than that of any new packet
 // of a tight class, and the tight class waits behind stale bulk. pick_edf() keeps EDF but lets a
-// late winner yield to an on-time head of a higher-priority class (lower index; the profile lists
-// classes tightest budget first): stale bulk never blocks fresh urgent packets, while late urgent
-// packets still go ahead of bulk. With `expired = drop` late packets are dropped instead.
+// late winner yield to a head of a higher-priority class (lower index; the profile lists classes
+// tightest budget first), on time if one is, late otherwise: stale bulk never blocks urgent
+// packets, fresh or late. With `expired = drop` late packets are dropped instead.
 //
 // Queues must expose `uint64_t head_deadline(size_t i)`, returning kNoDeadline when empty. The
 // worker reaches both picks through edf/policy.h (policies `edf` and `edf-plain`).
@@ -44,8 +44,14 @@ template <typename Queues>
 }
 
 // EDF with protection of higher-priority classes: the earliest head; if that head is late
-// (deadline < now), the earliest on-time head among lower-index queues, if there is one.
-// kNoQueue if all are empty. Ties go to the lower index.
+// (deadline < now), a head of a lower-index queue goes first if there is one: the earliest
+// on-time one, or, when every one of them is late too, the earliest of them. kNoQueue if all are
+// empty. Ties go to the lower index.
+//
+// The second half matters after a stall: once the high class's own head is late, the stale bulk
+// head (whose deadline is older still) would win plain EDF, each high packet would reach its
+// queue's head already late, and high would never get back on time while bulk stays overloaded.
+// A late urgent head therefore goes ahead of late bulk, as it goes ahead of on-time bulk.
 template <typename Queues>
 [[nodiscard]] size_t pick_edf(Queues& q, size_t n_queues, uint64_t now) {
   std::array<uint64_t, 64> heads;  // each head read once
@@ -59,13 +65,14 @@ template <typename Queues>
     }
   }
   if (best == kNoQueue || best_deadline >= now) return best;
-  for (size_t i = 0; i < best; ++i)
-    if (heads[i] != kNoDeadline && heads[i] >= now) {  // heads before `best` are later: take the earliest
-      size_t pick = i;
-      for (size_t j = i + 1; j < best; ++j)
-        if (heads[j] >= now && heads[j] < heads[pick]) pick = j;
-      return pick;
-    }
+  size_t on_time = kNoQueue, late = kNoQueue;  // the earliest of each among queues before `best`
+  for (size_t i = 0; i < best; ++i) {
+    if (heads[i] == kNoDeadline) continue;
+    size_t& pick = heads[i] >= now ? on_time : late;
+    if (pick == kNoQueue || heads[i] < heads[pick]) pick = i;
+  }
+  if (on_time != kNoQueue) return on_time;
+  if (late != kNoQueue) return late;
   return best;
 }
 

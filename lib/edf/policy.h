@@ -4,7 +4,7 @@
 // one shared queue with fifo): pick(policy, queues, n_queues, now) returns the queue index, or
 // kNoQueue when every queue is empty. Each policy is a struct with a static templated pick() in a
 // header of its own, which states its contract and reference:
-//   edf        policy_edf.h        EDF; a late winner yields to an on-time higher-priority head
+//   edf        policy_edf.h        EDF; a late winner yields to a higher-priority head
 //   edf-plain  policy_edf_plain.h  textbook EDF: the earliest head, full stop (domino effect)
 //   fifo       policy_fifo.h       one shared queue (a layout, see plan.cc); earliest arrival first
 //   priority   policy_priority.h   strict priority: the lowest non-empty class index

@@ -134,9 +134,24 @@ TEST(EdfProtecting, LateUrgentHeadStillBeatsOnTimeBulk) {
   EXPECT_EQ(pick_edf(h, 4, 100), 0u);
 }
 
-TEST(EdfProtecting, AllLateIsPlainEdfAndEmptyIsNoQueue) {
+TEST(EdfProtecting, LateUrgentHeadBeatsStalerBulkAfterAStall) {
+  // After a stall high's head (queue 0, deadline 90) is late, and low's (queue 2, deadline 50) is
+  // staler still: plain EDF would serve low, and every later high packet would be late in turn.
+  Heads h{{90, kNoDeadline, 50, kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline}};
+  EXPECT_EQ(pick_earliest(h, 4), 2u);
+  EXPECT_EQ(pick_edf(h, 4, 100), 0u);
+}
+
+TEST(EdfProtecting, AllLateGoesToTheEarliestHigherHeadAndEmptyIsNoQueue) {
+  // Winner queue 1 (80) is late; the only head before it, queue 0 (90), is late too: it goes first.
   Heads h{{90, 80, 85, kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline}};
-  EXPECT_EQ(pick_edf(h, 4, 100), 1u);
+  EXPECT_EQ(pick_edf(h, 4, 100), 0u);
+  // Winner queue 2 (70); before it queue 0 late (95) and queue 1 late (90): the earlier, queue 1.
+  Heads g{{95, 90, 70, kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline}};
+  EXPECT_EQ(pick_edf(g, 4, 100), 1u);
+  // An on-time head before the winner still beats a late one before it.
+  Heads f{{95, 120, 70, kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline}};
+  EXPECT_EQ(pick_edf(f, 4, 100), 1u);
   Heads empty{{kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline, kNoDeadline}};
   EXPECT_EQ(pick_edf(empty, 8, 0), kNoQueue);
 }
@@ -155,8 +170,12 @@ TEST(EdfProtecting, MatchesReferenceOnRandomHeads) {
       if (h.d[i] != kNoDeadline && (w == kNoQueue || h.d[i] < h.d[w])) w = i;
     size_t want = w;
     if (w != kNoQueue && h.d[w] < now) {
+      // The earliest on-time head before the winner; else the earliest head before it at all.
       for (size_t i = 0; i < w; ++i)
         if (h.d[i] != kNoDeadline && h.d[i] >= now && (want == w || h.d[i] < h.d[want])) want = i;
+      if (want == w)
+        for (size_t i = 0; i < w; ++i)
+          if (h.d[i] != kNoDeadline && (want == w || h.d[i] < h.d[want])) want = i;
     }
     ASSERT_EQ(pick_edf(h, n, now), want) << "round " << round;
   }

@@ -131,9 +131,11 @@ TEST(PolicyEdf, LateWinnerYieldsToOnTimeHigherClass) {
   EXPECT_EQ(run(Policy::kEdf, q, 3, clock.t), 0u);
   // Earlier, low was on time and earliest: plain EDF.
   EXPECT_EQ(run(Policy::kEdf, q, 3, 95), 2u);
-  // Once high is late too, the earliest goes: low.
+  // Once high is late too, high still goes before the staler low (after a stall, plain EDF would
+  // serve low and keep every later high packet late).
   clock.tick(10);
-  EXPECT_EQ(run(Policy::kEdf, q, 3, clock.t), 2u);
+  EXPECT_EQ(run(Policy::kEdf, q, 3, clock.t), 0u);
+  EXPECT_EQ(run(Policy::kEdfPlain, q, 3, clock.t), 2u);
 }
 
 TEST(PolicyEdf, LateHighClassStillBeatsOnTimeLowerClass) {
@@ -224,7 +226,7 @@ size_t reference(Policy p, const FakeQueues& q, size_t n, uint64_t now) {
       case Policy::kFifo: key = h.arrival; break;
       case Policy::kPriority: key = static_cast<Wide>(i); break;
       case Policy::kLlf: key = static_cast<Wide>(h.deadline) - now - h.work; break;
-      case Policy::kEdf:  // the earliest head, unless late and an on-time higher class exists
+      case Policy::kEdf:  // the earliest head, unless late and a higher class has a head
         key = h.deadline;
         break;
     }
@@ -235,6 +237,8 @@ size_t reference(Policy p, const FakeQueues& q, size_t n, uint64_t now) {
   if (p != Policy::kEdf || q.h[c[0].i].deadline >= now) return c[0].i;
   for (const Cand& x : c)  // in deadline order: the first on-time head of a higher class
     if (x.i < c[0].i && q.h[x.i].deadline >= now) return x.i;
+  for (const Cand& x : c)  // none on time: the first head of a higher class, late as it is
+    if (x.i < c[0].i) return x.i;
   return c[0].i;
 }
 

@@ -144,6 +144,49 @@ def targets_for(name, rows, attribution, processing_us):
     ]
 
 
+def policy_rows(runs):
+    """The policies table: one row per policy and class from the summaries of the overload runs
+    (run.measure_scenario), in run order then class order."""
+    out = []
+    for r in runs:
+        for c in r["classes"]:
+            fit = r["misses_explained_by_stalls"].get(c["class"], {}).get("explained", 0)
+            out.append({"policy": r["scheduling"], "class": c["class"], "budget_us": c["budget_us"],
+                        "requested_pps": c["requested_pps"], "sent": c["sent"], "received": c["received"],
+                        "lost": c["lost"], "lost_share": c["lost"] / c["sent"] if c["sent"] else 0.0,
+                        "deadline_misses": c["deadline_misses"], "misses_fit_without_stalls": fit,
+                        "pipe_misses": c["pipe_misses"], "p50_us": c["p50_us"], "p99_us": c["p99_us"],
+                        "p999_us": c["p999_us"], "max_us": c["max_us"],
+                        "pipe_drops_by_reason": c["pipe_drops_by_reason"]})
+    return out
+
+
+def print_policies(s):
+    print(f"\n== loadrun policies: the overload scenario once per scheduling policy, {s['duration_s']:g} s each "
+          f"(low at {s['spin_capacity_pps'] * 2 * s['rate_scale']:.0f} pps, 2 x the spin stage's capacity; "
+          f"high at 5 % of it) ==")
+    print("latency = edfgen TX to edfgen RX; miss = latency above the class budget; "
+          "fit = misses within budget once CPU stalls are taken out; pipe = edfpipe's own miss count")
+    hdr = ("policy", "class", "sent", "lost", "lost%", "miss", "fit", "pipe", "p50_us", "p99_us", "p999_us",
+           "max_us", "edfpipe drops by reason")
+    print("%-10s %-8s %8s %8s %6s %8s %6s %8s %10s %10s %10s %10s  %s" % hdr)
+    for r in s["table"]:
+        reasons = " ".join(f"{k}={v}" for k, v in r["pipe_drops_by_reason"].items()) or "-"
+        print("%-10s %-8s %8d %8d %6.1f %8d %6d %8s %10.1f %10.1f %10.1f %10.1f  %s" % (
+            r["policy"], r["class"], r["sent"], r["lost"], 100 * r["lost_share"], r["deadline_misses"],
+            r["misses_fit_without_stalls"], r["pipe_misses"], r["p50_us"], r["p99_us"], r["p999_us"],
+            r["max_us"], reasons))
+    print("accounting: " + ("OK in every run (edfpipe rx = tx + drops; edfgen sent/received/lost = edfpipe "
+                            "rx/tx/drops per class)" if not s["accounting_problems"]
+                            else "; ".join(s["accounting_problems"])))
+    print("high-class targets (issue 4) per policy:")
+    for r in s["runs"]:
+        met = [t["target"] for t in r["targets"] if t["met"]]
+        missed = [f"{t['target']} ({t['value']})" for t in r["targets"] if not t["met"]]
+        print(f"  {r['scheduling']:10s} met {len(met)}/{len(r['targets'])}"
+              + (f"; NOT met: {'; '.join(missed)}" if missed else ""))
+
+
 def zero_loss(gen, dut_json, dut):
     """Nothing lost, nothing refused by the link (the device under test kept up), and the generator
     produced at least 95 % of the offered rate (what it skipped after its own stalls is not the

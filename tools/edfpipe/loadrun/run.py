@@ -128,6 +128,18 @@ def run_pair(args, tag, flows, dut_args, dut="edfpipe", duration=None, telemetry
     return gen, dj, (sampler.samples if sampler else [])
 
 
+def run_pair_retried(args, tag, *rest, **kw):
+    """run_pair, tried once more when it fails (e.g. the memif link did not come up in 20 s on a
+    loaded machine), so that a long series of runs does not lose the runs already measured."""
+    for attempt in (1, 2):
+        try:
+            return run_pair(args, tag, *rest, **kw)
+        except RuntimeError as e:
+            if attempt == 2:
+                raise
+            print(f"loadrun: {tag}: {e}; trying once more", file=sys.stderr, flush=True)
+
+
 def parse_testpmd(text):
     """The last 'RX-packets: N ... TX-packets: N' totals testpmd printed, and with
     --record-core-cycles its 'CPU cycles/packet' (busy cycles of the forwarding lcore per packet)."""
@@ -143,30 +155,64 @@ def parse_testpmd(text):
     return {"rx": rx, "tx": tx, "cycles_per_packet": cycles}
 
 
-def run_scenario(name, args):
-    """One of prototype, overload, fifo: runs it, writes NAME-*.json (and plots), prints the summary."""
-    flows, dut = scenarios.scenario_flows(name, args.table, args.rate_scale, args.arrival)
+def measure_scenario(name, args, tag=None, scheduling=None, retry=False):
+    """Runs scenario `name` (prototype, overload, fifo) once as `tag` (default: the name), with
+    edfpipe --scheduling `scheduling` if given (else the scenario's), tried once more if it fails
+    and `retry`; writes TAG-telemetry.json and TAG-summary.json and returns the summary (its rows,
+    accounting, targets and stall attribution)."""
+    tag = tag or name
+    flows, dut = scenarios.scenario_flows(name, args.table, args.rate_scale, args.arrival, scheduling)
     if args.flows > 1:
         flows = [scenarios.with_sports(f, args.flows) for f in flows]
     dut += role_args(args)
     if args.edfpipe_args:
         dut += shlex.split(args.edfpipe_args)
-    gen, pipe, samples = run_pair(args, name, flows, dut)
+    gen, pipe, samples = (run_pair_retried if retry else run_pair)(args, tag, flows, dut)
     rows = analyse.summarize(gen, pipe)
     accounting = analyse.check_accounting(gen, pipe)
     attribution = analyse.attribute_misses(gen, pipe)
     targets = analyse.targets_for(name, rows, attribution, scenarios.processing_limit_us(args.table))
     cap = scenarios.spin_capacity_pps(args.table, *scenarios.PROTO_FRAMES)
-    summary = {"scenario": name, "duration_s": args.duration, "rate_scale": args.rate_scale,
+    summary = {"scenario": name, "tag": tag, "duration_s": args.duration, "rate_scale": args.rate_scale,
+               "scheduling": scheduling or scenarios.SCENARIO_SCHEDULING.get(name)
+               or args.table.sections["pipeline"].get("scheduling"),
                "edfpipe_args": dut, "spin_capacity_pps": cap, "classes": rows,
                "edfpipe_tx_pps": pipe["tx"] / pipe["uptime_s"] if pipe["uptime_s"] else 0,
                "accounting_problems": accounting, "targets": targets,
                "misses_explained_by_stalls": attribution[0], "cpu_stalls": attribution[1]}
-    Path(args.out, f"{name}-telemetry.json").write_text(json.dumps(samples, indent=1))
-    Path(args.out, f"{name}-summary.json").write_text(json.dumps(summary, indent=1))
-    analyse.print_summary(name, rows, accounting, targets, attribution)
+    Path(args.out, f"{tag}-telemetry.json").write_text(json.dumps(samples, indent=1))
+    Path(args.out, f"{tag}-summary.json").write_text(json.dumps(summary, indent=1))
+    return summary
+
+
+def run_scenario(name, args):
+    """One of prototype, overload, fifo: runs it, writes NAME-*.json (and plots), prints the summary."""
+    s = measure_scenario(name, args)
+    analyse.print_summary(name, s["classes"], s["accounting_problems"], s["targets"],
+                          (s["misses_explained_by_stalls"], s["cpu_stalls"]))
     if not args.no_plots:
         plot.plot(args.out, [name])
+    return s
+
+
+def run_policies(args):
+    """The overload scenario once per scheduling policy (args.policies, default all of
+    scenarios.POLICIES), as policies-POLICY; writes policies-summary.json, prints one table
+    (per policy and class) and plots the comparison (policies.png) and each run."""
+    runs = []
+    for pol in args.policies:
+        print(f"loadrun policies: overload with --scheduling {pol} ({args.duration:g} s)", flush=True)
+        runs.append(measure_scenario("overload", args, f"policies-{pol}", pol, retry=True))
+    summary = {"scenario": "policies", "command": sys.argv, "duration_s": args.duration,
+               "rate_scale": args.rate_scale, "policies": list(args.policies),
+               "spin_capacity_pps": runs[0]["spin_capacity_pps"] if runs else None,
+               "table": analyse.policy_rows(runs), "runs": runs,
+               "accounting_problems": [f"{r['scheduling']}: {p}" for r in runs for p in r["accounting_problems"]]}
+    Path(args.out, "policies-summary.json").write_text(json.dumps(summary, indent=1))
+    analyse.print_policies(summary)
+    if not args.no_plots:
+        plot.plot(args.out, [r["tag"] for r in runs])
+        plot.plot_policies(args.out, runs)
     return summary
 
 
@@ -273,17 +319,10 @@ def run_scaling(args):
         for tag, w, nf, flow, dut, edf in runs:
             full_tag = f"{tag}-r{rep + 1}"
             dut_args = [*dut, "--rx-lcores", rx, "--edf-lcores", edf, "--tx-lcores", tx, "--idle", "yield", *extra]
-            for attempt in (1, 2):
-                # A run that did not start (e.g. the memif link did not come up in 20 s on a loaded
-                # machine) is tried once more rather than losing the rounds already measured.
-                try:
-                    gen, pipe, _ = run_pair(args, full_tag, [flow], dut_args, telemetry=False, gen_args=gen_args,
-                                            dut_lcores=dut_lcores, gen_lcores=args.gen_lcores, start_delay_ms=300)
-                    break
-                except RuntimeError as e:
-                    if attempt == 2:
-                        raise
-                    print(f"loadrun: {full_tag}: {e}; trying once more", file=sys.stderr, flush=True)
+            # A run that did not start is tried once more rather than losing the rounds already measured.
+            gen, pipe, _ = run_pair_retried(args, full_tag, [flow], dut_args, telemetry=False, gen_args=gen_args,
+                                            dut_lcores=dut_lcores, gen_lcores=args.gen_lcores,
+                                            start_delay_ms=300)
             r = analyse.scaling_result(gen, pipe, rx_lcores=rx, tx_lcores=tx)
             r.update({"tag": tag, "rep": rep + 1, "workers": w, "flows": nf, "edf_lcores": edf,
                       "accounting_problems": analyse.check_accounting(gen, pipe)})

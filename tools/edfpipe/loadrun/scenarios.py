@@ -12,7 +12,12 @@ PROTO_FRAMES = (64 + ETH_IPV4_UDP_BYTES, 1400 + ETH_IPV4_UDP_BYTES)
 PROTOTYPE_PPS = {"high": 640, "medium": 1280, "low": 2560}
 # overload and fifo: low at this multiple of the spin stage's capacity, high at this fraction.
 OVERLOAD_LOW, OVERLOAD_HIGH = 2.0, 0.05
-SCENARIOS = ("prototype", "overload", "fifo", "throughput", "scaling")
+SCENARIOS = ("prototype", "overload", "fifo", "throughput", "scaling", "policies")
+# edfpipe --scheduling of a scenario that sets one: fifo is overload under the fifo policy.
+SCENARIO_SCHEDULING = {"fifo": "fifo"}
+# policies: the overload scenario once per scheduling policy, in this order by default (edfpipe's
+# registry, lib/edf/policy.h; --policies may name any policy the edfpipe under test accepts).
+POLICIES = ("edf", "edf-plain", "fifo", "priority", "llf")
 
 # scaling: a fixed spin cost per packet (no per-byte part), so one EDF worker serves
 # 1e9 / SCALING_SPIN_NS packets/s (5000); edfgen offers SCALING_LOAD x one worker's capacity
@@ -54,15 +59,16 @@ def flow_arg(table, name, pps, size, arrival="const"):
                       f"budget_us={c.budget_us}"]
 
 
-def scenario_flows(name, table, rate_scale=1.0, arrival="const"):
-    """(edfgen flows, edfpipe options) of scenario `name` (not throughput)."""
+def scenario_flows(name, table, rate_scale=1.0, arrival="const", scheduling=None):
+    """(edfgen flows, edfpipe options) of scenario `name` (prototype, overload, fifo), with edfpipe
+    --scheduling `scheduling` if given, else the scenario's (SCENARIO_SCHEDULING), else the profile's."""
     s = rate_scale
     size = f"{PROTO_FRAMES[0]}-{PROTO_FRAMES[1]}"
+    scheduling = scheduling or SCENARIO_SCHEDULING.get(name)
+    dut = ["--processing", "spin"] + (["--scheduling", scheduling] if scheduling else [])
     if name == "prototype":
-        return [flow_arg(table, c, pps * s, size, arrival) for c, pps in PROTOTYPE_PPS.items()], \
-            ["--processing", "spin"]
+        return [flow_arg(table, c, pps * s, size, arrival) for c, pps in PROTOTYPE_PPS.items()], dut
     cap = spin_capacity_pps(table, *PROTO_FRAMES)
-    dut = ["--processing", "spin"] + (["--scheduling", "fifo"] if name == "fifo" else [])
     return [flow_arg(table, "high", OVERLOAD_HIGH * cap * s, size, arrival),
             flow_arg(table, "low", OVERLOAD_LOW * cap * s, size, arrival)], dut
 
