@@ -74,6 +74,19 @@ def test_prototype_smoke(binaries, tmp_path):
     assert high(gen)["lost"] == 0
 
 
+def test_prototype_with_the_crypto_stage(binaries, tmp_path):
+    # Real work instead of the spin model: every payload is encrypted and decrypted again with
+    # AES-GCM (crypto roundtrip), so edfgen gets its payload tags back, counts every packet of every
+    # class and matches edfpipe's counts; nothing is dropped under the stage's own reasons.
+    summary, gen, pipe = loadrun(binaries, tmp_path, "prototype", "--duration", "2", "--rate-scale", "5",
+                                 "--stage", "crypto")
+    check_counts(summary, gen, pipe)
+    assert "crypto" in summary["edfpipe_args"] and "stage crypto.direction=roundtrip" in summary["edfpipe_args"]
+    assert all(g["received"] == g["sent"] for g in gen["classes"]), gen["classes"]
+    for reason in ("no_room", "too_short", "auth_failed", "multi_segment", "crypto_error"):
+        assert pipe["drops_by_reason"][reason] == 0, pipe["drops_by_reason"]
+
+
 def test_overload_smoke(binaries, tmp_path):
     summary, gen, pipe = loadrun(binaries, tmp_path, "overload", "--duration", "3")
     check_counts(summary, gen, pipe)

@@ -4,6 +4,7 @@ Class ports and budgets come from the profile edfpipe runs (profile.load of the 
 and edfgen is told each flow's budget, so both sides judge deadlines by the same table. The spin
 model's parameters (spin_base_ns, spin_per_byte_ns) come from the same profile.
 """
+import os
 from ..frames import ETH_IPV4_UDP_BYTES
 
 # The prototype's frames: UDP payloads 64-1400 B, uniform, plus the Ethernet/IPv4/UDP headers.
@@ -59,13 +60,28 @@ def flow_arg(table, name, pps, size, arrival="const"):
                       f"budget_us={c.budget_us}"]
 
 
-def scenario_flows(name, table, rate_scale=1.0, arrival="const", scheduling=None):
+def stage_args(stage):
+    """edfpipe's options for the processing stage of the prototype/overload/fifo/policies runs:
+    the spin model (default), the crypto stage in roundtrip (AES-GCM encrypt and decrypt of every
+    payload with a key drawn for the run, so edfgen's payload tags come back intact), or any other
+    stage by name (its keys and --stage-lib go in --edfpipe-args)."""
+    if stage in (None, "spin"):
+        return ["--processing", "spin"]
+    if stage == "crypto":
+        return ["--processing", "crypto", "--set", f"stage crypto.key={os.urandom(16).hex()}",
+                "--set", "stage crypto.direction=roundtrip"]
+    return ["--processing", stage]
+
+
+def scenario_flows(name, table, rate_scale=1.0, arrival="const", scheduling=None, stage=None):
     """(edfgen flows, edfpipe options) of scenario `name` (prototype, overload, fifo), with edfpipe
-    --scheduling `scheduling` if given, else the scenario's (SCENARIO_SCHEDULING), else the profile's."""
+    --scheduling `scheduling` if given, else the scenario's (SCENARIO_SCHEDULING), else the profile's,
+    and the processing stage `stage` (stage_args). Rates are the spin model's: another stage's
+    capacity differs, so scale them with rate_scale to load it."""
     s = rate_scale
     size = f"{PROTO_FRAMES[0]}-{PROTO_FRAMES[1]}"
     scheduling = scheduling or SCENARIO_SCHEDULING.get(name)
-    dut = ["--processing", "spin"] + (["--scheduling", scheduling] if scheduling else [])
+    dut = stage_args(stage) + (["--scheduling", scheduling] if scheduling else [])
     if name == "prototype":
         return [flow_arg(table, c, pps * s, size, arrival) for c, pps in PROTOTYPE_PPS.items()], dut
     cap = spin_capacity_pps(table, *PROTO_FRAMES)
