@@ -19,7 +19,9 @@ namespace edf {
 // Call only after every worker lcore has returned.
 void flush_rings(AppContext& app);
 
-// Stops and closes the ports (so RX descriptors give their mbufs back) and reports each pool.
+// Stops the processing stages, stops and closes the ports (so RX descriptors give their mbufs back),
+// reports each pool, and frees the lcore contexts and the data path tables. Call only after every
+// worker lcore has returned and telemetry is detached.
 [[nodiscard]] std::vector<MempoolReport> close_ports_and_check_pools(AppContext& app);
 
 // Frames received + transmitted so far: it stands still only when nothing moves. Cheap enough to

@@ -435,7 +435,7 @@ def test_crypto_frames_it_cannot_take(edfpipe):
 
 
 @pytest.mark.parametrize("key,value,message", [
-    ("direction", "sideways", "expected encrypt or decrypt"),
+    ("direction", "sideways", "expected encrypt, decrypt or roundtrip"),
     ("key", "0011", "expected 32 or 64 hex digits"),
     ("key", "zz" * 16, "not a hex digit"),
     ("classes", "0,9", "class indexes 0-7"),
