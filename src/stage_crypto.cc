@@ -409,83 +409,83 @@ void set_op(rte_crypto_op* op, rte_mbuf* m, uint32_t data_off, uint32_t data_len
   std::memcpy(rte_crypto_op_ctod_offset(op, uint8_t*, kIvOffset), iv, kIvLen);
 }
 
-// Encrypts pkt's UDP payload in place with w's `op`: [IV | ciphertext | tag], 28 bytes longer.
+// Where a packet's UDP payload lies, as both directions need it.
+struct Payload {
+  explicit Payload(const edfpipe_pkt& pkt)
+      : m(pkt.mbuf),
+        len(pkt.payload_len),
+        at(pkt.data + pkt.l4_offset + sizeof(rte_udp_hdr)),
+        off(static_cast<uint32_t>(at - rte_pktmbuf_mtod(m, uint8_t*))),
+        ip_end(off + len),  // the IP packet ends with the UDP payload
+        has_ck(load16(pkt.data + pkt.l4_offset + 6) != 0) {}
+  rte_mbuf* m;
+  uint32_t len;
+  uint8_t* at;
+  uint32_t off;
+  uint32_t ip_end;
+  bool has_ck;
+  [[nodiscard]] uint16_t sum(uint32_t n) const { return has_ck ? rte_raw_cksum(at, n) : 0; }
+};
+
+edfpipe_verdict drop(uint32_t* reason, Reason r) {
+  *reason = r;
+  return EDFPIPE_DROP;
+}
+
+// After the payload changed by `delta` bytes: the headers, and what the stage tells edfpipe.
+edfpipe_verdict finish(edfpipe_pkt* pkt, const Payload& p, int delta, uint16_t old_sum) {
+  const auto new_len = static_cast<uint32_t>(static_cast<int>(p.len) + delta);
+  fix_headers(*pkt, delta, old_sum, p.sum(new_len));
+  pkt->payload_len = static_cast<uint16_t>(new_len);
+  pkt->data_len = p.m->data_len;
+  pkt->pkt_len = p.m->pkt_len;
+  return EDFPIPE_DONE;
+}
+
+// Encrypts pkt's UDP payload in place with `op`: [IV | ciphertext | tag], 28 bytes longer.
 edfpipe_verdict encrypt(CryptoWorker& w, rte_crypto_op* op, edfpipe_pkt* pkt, uint32_t* reason) {
-  const auto drop = [reason](Reason r) {
-    *reason = r;
-    return EDFPIPE_DROP;
-  };
-  rte_mbuf* m = pkt->mbuf;
-  const uint32_t len = pkt->payload_len;
-  uint8_t* payload = pkt->data + pkt->l4_offset + sizeof(rte_udp_hdr);
-  const auto payload_off = static_cast<uint32_t>(payload - rte_pktmbuf_mtod(m, uint8_t*));
-  const uint32_t ip_end = payload_off + len;  // the IP packet ends with the UDP payload
-  const bool has_ck = load16(pkt->data + pkt->l4_offset + 6) != 0;
-  const uint32_t ip_len = ip_end - pkt->l3_offset - (pkt->ip_version == 6 ? uint32_t{sizeof(rte_ipv6_hdr)} : 0u);
-  if (ip_len + kOverhead > UINT16_MAX) return drop(kNoRoom);
-  const uint32_t new_end = ip_end + kOverhead;
-  if (m->data_len < new_end) {
-    if (rte_pktmbuf_append(m, static_cast<uint16_t>(new_end - m->data_len)) == nullptr) return drop(kNoRoom);
-  } else if (m->data_len > new_end) {
-    (void)rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - new_end));
+  const Payload p(*pkt);
+  const uint32_t ip_len = p.ip_end - pkt->l3_offset - (pkt->ip_version == 6 ? uint32_t{sizeof(rte_ipv6_hdr)} : 0u);
+  if (ip_len + kOverhead > UINT16_MAX) return drop(reason, kNoRoom);
+  const uint32_t new_end = p.ip_end + kOverhead;
+  if (p.m->data_len < new_end) {
+    if (rte_pktmbuf_append(p.m, static_cast<uint16_t>(new_end - p.m->data_len)) == nullptr) return drop(reason, kNoRoom);
+  } else if (p.m->data_len > new_end) {
+    (void)rte_pktmbuf_trim(p.m, static_cast<uint16_t>(p.m->data_len - new_end));
   }
-  const uint16_t old_sum = has_ck ? rte_raw_cksum(payload, len) : 0;
-  std::memmove(payload + kIvLen, payload, len);
+  const uint16_t old_sum = p.sum(p.len);
+  std::memmove(p.at + kIvLen, p.at, p.len);
   std::array<uint8_t, kIvLen> iv;
   std::memcpy(iv.data(), &w.iv_fixed, 4);
   const uint64_t ctr = rte_cpu_to_be_64(w.iv_counter++);
   std::memcpy(iv.data() + 4, &ctr, 8);
-  std::memcpy(payload, iv.data(), kIvLen);
-  set_op(op, m, payload_off + kIvLen, len, iv.data(), payload + kIvLen + len);
-  if (run_op(w, op) != RTE_CRYPTO_OP_STATUS_SUCCESS) return drop(kCryptoError);
-  fix_headers(*pkt, static_cast<int>(kOverhead), old_sum, has_ck ? rte_raw_cksum(payload, len + kOverhead) : 0);
-  pkt->payload_len = static_cast<uint16_t>(len + kOverhead);
-  pkt->data_len = m->data_len;
-  pkt->pkt_len = m->pkt_len;
-  return EDFPIPE_DONE;
+  std::memcpy(p.at, iv.data(), kIvLen);
+  set_op(op, p.m, p.off + kIvLen, p.len, iv.data(), p.at + kIvLen + p.len);
+  if (run_op(w, op) != RTE_CRYPTO_OP_STATUS_SUCCESS) return drop(reason, kCryptoError);
+  return finish(pkt, p, static_cast<int>(kOverhead), old_sum);
 }
 
 // Decrypts pkt's UDP payload in place with `op`, checking the tag; 28 bytes shorter.
 edfpipe_verdict decrypt(CryptoWorker& w, rte_crypto_op* op, edfpipe_pkt* pkt, uint32_t* reason) {
-  const auto drop = [reason](Reason r) {
-    *reason = r;
-    return EDFPIPE_DROP;
-  };
-  rte_mbuf* m = pkt->mbuf;
-  const uint32_t len = pkt->payload_len;
-  uint8_t* payload = pkt->data + pkt->l4_offset + sizeof(rte_udp_hdr);
-  const auto payload_off = static_cast<uint32_t>(payload - rte_pktmbuf_mtod(m, uint8_t*));
-  const uint32_t ip_end = payload_off + len;
-  const bool has_ck = load16(pkt->data + pkt->l4_offset + 6) != 0;
-  if (len < kOverhead) return drop(kTooShort);
-  const uint32_t ct_len = len - kOverhead;
-  const uint16_t old_sum = has_ck ? rte_raw_cksum(payload, len) : 0;
-  set_op(op, m, payload_off + kIvLen, ct_len, payload, payload + kIvLen + ct_len);
+  const Payload p(*pkt);
+  if (p.len < kOverhead) return drop(reason, kTooShort);
+  const uint32_t ct_len = p.len - kOverhead;
+  const uint16_t old_sum = p.sum(p.len);
+  set_op(op, p.m, p.off + kIvLen, ct_len, p.at, p.at + kIvLen + ct_len);
   const rte_crypto_op_status st = run_op(w, op);
-  if (st == RTE_CRYPTO_OP_STATUS_AUTH_FAILED) return drop(kAuthFailed);
-  if (st != RTE_CRYPTO_OP_STATUS_SUCCESS) return drop(kCryptoError);
-  std::memmove(payload, payload + kIvLen, ct_len);
-  (void)rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - (ip_end - kOverhead)));
-  fix_headers(*pkt, -static_cast<int>(kOverhead), old_sum, has_ck ? rte_raw_cksum(payload, ct_len) : 0);
-  pkt->payload_len = static_cast<uint16_t>(ct_len);
-  pkt->data_len = m->data_len;
-  pkt->pkt_len = m->pkt_len;
-  return EDFPIPE_DONE;
+  if (st == RTE_CRYPTO_OP_STATUS_AUTH_FAILED) return drop(reason, kAuthFailed);
+  if (st != RTE_CRYPTO_OP_STATUS_SUCCESS) return drop(reason, kCryptoError);
+  std::memmove(p.at, p.at + kIvLen, ct_len);
+  (void)rte_pktmbuf_trim(p.m, static_cast<uint16_t>(p.m->data_len - (p.ip_end - kOverhead)));
+  return finish(pkt, p, -static_cast<int>(kOverhead), old_sum);
 }
 
 edfpipe_verdict crypto_process(void* state, edfpipe_pkt* pkt, uint64_t* /*resume*/, uint64_t /*until_tsc*/,
                                uint32_t* reason) {
   auto& w = *static_cast<CryptoWorker*>(state);
   if (pkt->l4_offset == 0 || ((w.class_mask >> pkt->cls) & 1u) == 0) return EDFPIPE_DONE;
-  rte_mbuf* m = pkt->mbuf;
-  if (m == nullptr) {  // edfpipe's unit tests: no mbuf to grow or to give the device
-    *reason = kNoRoom;
-    return EDFPIPE_DROP;
-  }
-  if (m->nb_segs != 1) {
-    *reason = kMultiSegment;
-    return EDFPIPE_DROP;
-  }
+  if (pkt->mbuf == nullptr) return drop(reason, kNoRoom);  // edfpipe's unit tests: no mbuf to grow or give the device
+  if (pkt->mbuf->nb_segs != 1) return drop(reason, kMultiSegment);
   if (w.direction == RTE_CRYPTO_AEAD_OP_DECRYPT) return decrypt(w, w.op, pkt, reason);
   const edfpipe_verdict v = encrypt(w, w.op, pkt, reason);
   if (v != EDFPIPE_DONE || w.direction != kRoundtrip) return v;

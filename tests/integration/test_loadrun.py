@@ -180,15 +180,11 @@ def test_scaling_smoke_accounting(binaries, tmp_path):
     assert "completions W2/W1, many flows" in r.stdout
 
 
-def test_edf_gets_high_back_on_time_after_a_stall_under_overload(binaries, tmp_path):
-    # Overload (low at 2x the spin stage's capacity, so low's head is always late) and a 20 ms stop
-    # of edfpipe: high's head is late too when it resumes. The overload rule must still put high
-    # first (a late urgent head before staler bulk), so only the packets around the stop miss. With
-    # the rule that yielded to on-time heads only, high missed every packet from the stop to the end
-    # of the run (about 60 % of them here).
-    out = tmp_path / "stall-overload"
-    proc = subprocess.Popen([str(LOADRUN), "overload", "--no-plots", "--out", str(out), "--duration", "5"],
-                            env=binaries, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+def run_with_dut_stopped(env, out, args, after_s, stop_s):
+    """Runs tools/loadrun with `args` into `out`, stopping its edfpipe (SIGSTOP) for `stop_s`
+    seconds `after_s` seconds after it appeared; returns loadrun's output (its exit status asserted 0)."""
+    proc = subprocess.Popen([str(LOADRUN), *args, "--no-plots", "--out", str(out)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         pid = None
         deadline = time.monotonic() + 30
@@ -197,15 +193,27 @@ def test_edf_gets_high_back_on_time_after_a_stall_under_overload(binaries, tmp_p
             pid = int(r.stdout.split()[0]) if r.stdout.split() else None
             time.sleep(0.05)
         assert pid, "edfpipe of the load run was not found"
-        time.sleep(2.5)  # edfgen starts sending 1 s after the link is up: low is backlogged by now
+        time.sleep(after_s)
         os.kill(pid, signal.SIGSTOP)
-        time.sleep(0.02)
+        time.sleep(stop_s)
         os.kill(pid, signal.SIGCONT)
         stdout, _ = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, stdout
+    return stdout
+
+
+def test_edf_gets_high_back_on_time_after_a_stall_under_overload(binaries, tmp_path):
+    # Overload (low at 2x the spin stage's capacity, so low's head is always late) and a 20 ms stop
+    # of edfpipe: high's head is late too when it resumes. The overload rule must still put high
+    # first (a late urgent head before staler bulk), so only the packets around the stop miss. With
+    # the rule that yielded to on-time heads only, high missed every packet from the stop to the end
+    # of the run (about 60 % of them here).
+    out = tmp_path / "stall-overload"
+    # edfgen starts sending 1 s after the link is up: low is backlogged 2.5 s after edfpipe appears.
+    stdout = run_with_dut_stopped(binaries, out, ["overload", "--duration", "5"], 2.5, 0.02)
     pipe = json.loads((out / "overload-edfpipe.json").read_text())
     high = next(c for c in pipe["classes"] if c["name"] == "high")
     low = next(c for c in pipe["classes"] if c["name"] == "low")
@@ -223,26 +231,8 @@ def test_stall_of_edfpipe_explains_the_misses_it_causes(binaries, tmp_path):
     # loadrun must find that such a miss fits the budget once the stall is taken out. (Not every
     # miss need fit: after the stop, the backlog can hold a high packet past 1 ms on its own.)
     out = tmp_path / "stall"
-    proc = subprocess.Popen([str(LOADRUN), "prototype", "--no-plots", "--out", str(out), "--duration", "4",
-                             "--rate-scale", "0.1"], env=binaries, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
-    try:
-        pid = None
-        deadline = time.monotonic() + 30
-        while pid is None and time.monotonic() < deadline and proc.poll() is None:
-            r = subprocess.run(["pgrep", "-f", f"lr-dut-{proc.pid}-"], capture_output=True, text=True)
-            pid = int(r.stdout.split()[0]) if r.stdout.split() else None
-            time.sleep(0.05)
-        assert pid, "edfpipe of the load run was not found"
-        time.sleep(3.0)  # edfgen starts sending 1 s after the link is up
-        os.kill(pid, signal.SIGSTOP)
-        time.sleep(0.03)
-        os.kill(pid, signal.SIGCONT)
-        stdout, _ = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, stdout
+    # edfgen starts sending 1 s after the link is up
+    stdout = run_with_dut_stopped(binaries, out, ["prototype", "--duration", "4", "--rate-scale", "0.1"], 3.0, 0.03)
     summary = json.loads((out / "prototype-summary.json").read_text())
     pipe = json.loads((out / "prototype-edfpipe.json").read_text())
     gen = json.loads((out / "prototype-edfgen.json").read_text())
