@@ -4,11 +4,15 @@
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_pause.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
+
+#include "edf/file_write.h"
 
 namespace edf {
 
@@ -88,6 +92,11 @@ uint64_t spin_work_tsc(const TscScale& tsc, const RuntimeConfig& rt, uint32_t pa
 
 Status load_stage_library(const std::string& path) {
   const std::string where = "--stage-lib " + path + ": ";
+  // dlopen reads the file: a FIFO would block it forever, a directory or device give odd errors.
+  struct stat file {};
+  if (stat(path.c_str(), &file) != 0) return Status::error(where + "cannot load it: " + std::strerror(errno));
+  if (!S_ISREG(file.st_mode))
+    return Status::error(where + kind_of(file.st_mode) + ", not a shared library: --stage-lib takes a regular file");
   // RTLD_NOW: an unresolved symbol is found now, not on the first packet.
   void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!h) {

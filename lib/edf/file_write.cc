@@ -18,15 +18,6 @@ std::string errno_text(int err) {
   return strerror_r(err, buf, sizeof buf);  // GNU strerror_r: returns the text, thread-safe
 }
 
-const char* kind_of(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "an unknown kind of file";
-}
-
 // Removes a temporary file after a failure; says so when it cannot.
 std::string remove_temp(const std::string& tmp) {
   if (unlink(tmp.c_str()) == 0) return "";
@@ -74,6 +65,16 @@ std::string dir_of(const std::string& target) {
 }
 
 }  // namespace
+
+const char* kind_of(mode_t mode) {
+  if (S_ISREG(mode)) return "a regular file";
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "an unknown kind of file";
+}
 
 Status check_replaceable(const std::string& path) {
   std::string target;

@@ -15,6 +15,8 @@
 // Control path only (it allocates and makes system calls); safe from any thread.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <string_view>
 
@@ -25,6 +27,9 @@ namespace edf {
 // Replaces (or creates) the regular file `path` with `content`. Returns OK, or one error that
 // names the path and says why, e.g.
 // "cannot write /tmp/p: not a regular file (a FIFO)".
+// "a directory", "a FIFO", ...: a file type (st_mode) for messages.
+[[nodiscard]] const char* kind_of(mode_t mode);
+
 [[nodiscard]] Status write_file_replace(const std::string& path, std::string_view content);
 
 // What write_file_replace would refuse before writing anything, plus a directory that is missing

@@ -367,6 +367,19 @@ def test_profile_must_be_a_regular_file(edfpipe_bin, tmp_path, what, make, kind)
     assert error_lines(res) == [f"{path}: {kind}, not a profile: -f takes a regular file"], res.describe()
 
 
+@pytest.mark.parametrize("what,make,kind", [n for n in NOT_REGULAR if n[0] in ("fifo", "directory")],
+                         ids=[n for n, _, _ in NOT_REGULAR if n in ("fifo", "directory")])
+def test_stage_lib_must_be_a_regular_file(edfpipe_bin, tmp_path, what, make, kind):
+    # Before: dlopen() on a FIFO waited for a writer forever.
+    path = make(tmp_path)
+    start = time.monotonic()
+    res = edfit.run_cli(edfpipe_bin, ["--stage-lib", path, "--check-profile"], timeout=10)
+    assert time.monotonic() - start < 5, f"took {time.monotonic() - start:.1f} s"
+    rejects(res)
+    assert error_lines(res) == [f"--stage-lib {path}: {kind}, not a shared library: --stage-lib takes a regular file"], \
+        res.describe()
+
+
 def test_profile_symlink_to_a_regular_file_is_followed(edfpipe_bin, tmp_path):
     target = write_profile(tmp_path, "[pipeline]\nburst = 64\n", "real.ini")
     os.symlink(target, str(tmp_path / "link.ini"))
