@@ -69,6 +69,14 @@ struct RxQueues {
     }
     return rte_pktmbuf_pkt_len(in.staged.front());
   }
+  // Everything staged on input i, up to max (refilled first if empty): what DRR would serve when
+  // i is the only input.
+  size_t take_all(size_t i, size_t max) {
+    if (!head_bytes(i)) return 0;
+    auto& staged = lc.inputs[i].staged;
+    while (n_popped < max && !staged.empty()) pop(i);
+    return n_popped;
+  }
   void pop(size_t i) {
     popped[n_popped] = lc.inputs[i].staged.pop();
     popped_from[n_popped] = static_cast<uint16_t>(i);
@@ -83,7 +91,10 @@ struct RxQueues {
 size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
   const DataTables& app = *lc.t;
   RxQueues q(lc, running, now);
-  const size_t n = lc.rx_drr.serve(q, app.fixed.burst);
+  // DRR over a single input serves it first come, first served, a burst at a time: skip the
+  // per-packet deficit bookkeeping and take the burst as it comes (its staged queue is always
+  // empty here, since a poll takes a whole burst).
+  const size_t n = lc.inputs.size() == 1 ? q.take_all(0, app.fixed.burst) : lc.rx_drr.serve(q, app.fixed.burst);
   if (n == 0) return 0;
   LcoreStats& st = *lc.stats;
   if (!lc.rt.forwarding) {  // shell `stop`: arrivals are counted and freed, not left to the NIC

@@ -22,8 +22,10 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "edf/drop_reason.h"
@@ -92,11 +94,26 @@ struct ParseResult {
 
 // ---------------------------------------------------------------- definitions
 
+// Sums 32-bit words in host order and swaps once at the end: the one's-complement sum does not
+// depend on byte order (RFC 1071, 2.B), and five loads cost less than twenty byte reads, once per
+// packet. A trailing odd byte is not summed (IPv4 headers are multiples of 4 bytes).
 inline uint16_t ipv4_header_sum(const uint8_t* hdr, size_t len) {
-  uint32_t sum = 0;
-  for (size_t i = 0; i + 1 < len; i += 2) sum += static_cast<uint32_t>((hdr[i] << 8) | hdr[i + 1]);
+  uint64_t sum = 0;
+  size_t i = 0;
+  for (; i + 4 <= len; i += 4) {
+    uint32_t w;
+    std::memcpy(&w, hdr + i, sizeof w);
+    sum += w;
+  }
+  if (i + 2 <= len) {
+    uint16_t w;
+    std::memcpy(&w, hdr + i, sizeof w);
+    sum += w;
+  }
   while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<uint16_t>(sum);
+  auto folded = static_cast<uint16_t>(sum);
+  if constexpr (std::endian::native == std::endian::little) folded = static_cast<uint16_t>((folded << 8) | (folded >> 8));
+  return folded;
 }
 
 namespace parse_detail {
@@ -152,7 +169,9 @@ struct Bounds {
 };
 
 // The UDP header at l4, which must take exactly the `left` bytes of IP payload after it began.
-inline ParseResult udp_at(const uint8_t* frame, Bounds b, size_t l3, size_t l4, size_t left, unsigned version, uint8_t dscp) {
+// Forced inline (with parse_ipv4): called, it returned its 14-byte result through memory and
+// that store and reload was the parser's hottest line under perf.
+[[gnu::always_inline]] inline ParseResult udp_at(const uint8_t* frame, Bounds b, size_t l3, size_t l4, size_t left, unsigned version, uint8_t dscp) {
   if (left < kUdpHeader) return drop(DropReason::kBadUdpLength);
   if (DropReason r = b.need(l4 + kUdpHeader, DropReason::kBadUdpLength); r != kOk) return drop(r);
   const uint8_t* udp = frame + l4;
@@ -170,7 +189,7 @@ inline ParseResult udp_at(const uint8_t* frame, Bounds b, size_t l3, size_t l4, 
   return res;
 }
 
-inline ParseResult parse_ipv4(const uint8_t* frame, Bounds b, size_t l3, bool checksum_verified) {
+[[gnu::always_inline]] inline ParseResult parse_ipv4(const uint8_t* frame, Bounds b, size_t l3, bool checksum_verified) {
   if (DropReason r = b.need(l3 + 20, DropReason::kBadIpv4Header); r != kOk) return drop(r);
   const uint8_t* ip = frame + l3;
   const unsigned version = ip[0] >> 4;

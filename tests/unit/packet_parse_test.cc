@@ -387,6 +387,27 @@ TEST(PacketParse, Ipv4HeaderSumVerifiesAsAllOnes) {
   EXPECT_EQ(ipv4_header_sum(rfc, sizeof rfc), 0xddf2);
 }
 
+// The word-wise sum equals RFC 1071's byte-pair sum for every header length (even lengths, odd
+// trailing byte ignored as before) and for random bytes, carries included.
+TEST(PacketParse, Ipv4HeaderSumMatchesBytePairReference) {
+  auto reference = [](const uint8_t* h, size_t len) {
+    uint32_t sum = 0;
+    for (size_t i = 0; i + 1 < len; i += 2) sum += static_cast<uint32_t>((h[i] << 8) | h[i + 1]);
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return static_cast<uint16_t>(sum);
+  };
+  std::array<uint8_t, 64> h{};
+  uint32_t x = 12345;
+  for (int round = 0; round < 2000; ++round) {
+    for (auto& b : h) {
+      x = x * 1103515245u + 12345u;
+      b = static_cast<uint8_t>(round % 3 == 0 ? 0xff : x >> 16);  // all-ones rounds stress the carries
+    }
+    for (size_t len = 0; len <= h.size(); ++len)
+      ASSERT_EQ(ipv4_header_sum(h.data(), len), reference(h.data(), len)) << "len " << len << " round " << round;
+  }
+}
+
 TEST(DropReason, NamesAndParseClassification) {
   EXPECT_EQ(drop_reason_name(DropReason::kRunt), "runt");
   EXPECT_EQ(drop_reason_name(DropReason::kSegmented), "segmented");
