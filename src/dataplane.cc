@@ -258,8 +258,21 @@ struct EdfWorker {
   std::array<std::array<rte_mbuf*, kMaxBurst>, kMaxClasses> out;  // NOLINT: filled before read
   std::array<uint32_t, kMaxClasses> n_out{};
   std::array<uint16_t, kMaxClasses> out_port;  // NOLINT: set with the first packet of a queue
+  size_t run_q = kNoQueue;  // the queue whose turn `run` may extend (n_rx == 1: its ring too)
+  EdfRun run;
 
-  size_t pick(uint64_t now) { return edf::pick(policy, q, lc.t->n_queues, now); }
+  // With the edf policy and one RX lcore, a queue that won keeps its turn while its next head
+  // would win a full pick again (edf/edf_merge.h's EdfRun): the other heads do not change until
+  // a full pick, since only the picked queue is popped and an empty ring stays empty this poll.
+  // One scan of the heads then serves a run of packets instead of one.
+  size_t pick(uint64_t now) {
+    if (run_q != kNoQueue) {
+      const auto& staged = lc.edf_staged[run_q];
+      if (!staged.empty() && run.keeps(meta(staged.front())->deadline_tsc, now)) return run_q;
+    }
+    if (policy == Policy::kEdf && q.n_rx == 1) return run_q = pick_edf_run(q, lc.t->n_queues, now, run);
+    return edf::pick(policy, q, lc.t->n_queues, now);
+  }
   size_t ring(size_t qi) const { return q.chosen[qi]; }
   rte_mbuf* head(size_t i) { return lc.edf_staged[i].front(); }
   void pop(size_t i) { lc.edf_staged[i].pop(); }

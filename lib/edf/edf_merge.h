@@ -52,28 +52,70 @@ template <typename Queues>
 // head (whose deadline is older still) would win plain EDF, each high packet would reach its
 // queue's head already late, and high would never get back on time while bulk stays overloaded.
 // A late urgent head therefore goes ahead of late bulk, as it goes ahead of on-time bulk.
+// What pick_edf needs to know to pick the same queue again when only that queue's head changed
+// (its next packet came up, the other heads as they were): its next head must be earlier than
+// every lower-index head (ties go to the lower index), no later than every higher-index one, and,
+// if it is late, no lower-index queue may be waiting (the overload rule would serve that first).
+// Sufficient, not necessary: a queue that won through the overload rule is picked again only by a
+// full pick. A fwd worker's burst thus takes a run of one queue with one scan of the heads.
+struct EdfRun {
+  uint64_t below = kNoDeadline;  // the earliest lower-index head
+  uint64_t upto = kNoDeadline;   // the earliest higher-index head
+  bool lower_waiting = false;    // a lower-index queue has a head
+  [[nodiscard]] bool keeps(uint64_t next_head, uint64_t now) const {
+    return next_head < below && next_head <= upto && (next_head >= now || !lower_waiting);
+  }
+};
+
+// pick_edf, and in `run` the condition for picking its answer again (EdfRun). With kNoQueue,
+// `run` keeps nothing.
 template <typename Queues>
-[[nodiscard]] size_t pick_edf(Queues& q, size_t n_queues, uint64_t now) {
+[[nodiscard]] size_t pick_edf_run(Queues& q, size_t n_queues, uint64_t now, EdfRun& run) {
   std::array<uint64_t, 64> heads;  // each head read once
+  const size_t n = n_queues < heads.size() ? n_queues : heads.size();
   size_t best = kNoQueue;
   uint64_t best_deadline = kNoDeadline;
-  for (size_t i = 0; i < n_queues && i < heads.size(); ++i) {
+  for (size_t i = 0; i < n; ++i) {
     heads[i] = q.head_deadline(i);
     if (heads[i] < best_deadline) {
       best_deadline = heads[i];
       best = i;
     }
   }
-  if (best == kNoQueue || best_deadline >= now) return best;
-  size_t on_time = kNoQueue, late = kNoQueue;  // the earliest of each among queues before `best`
-  for (size_t i = 0; i < best; ++i) {
-    if (heads[i] == kNoDeadline) continue;
-    size_t& pick = heads[i] >= now ? on_time : late;
-    if (pick == kNoQueue || heads[i] < heads[pick]) pick = i;
+  if (best != kNoQueue && best_deadline < now) {
+    size_t on_time = kNoQueue, late = kNoQueue;  // the earliest of each among queues before `best`
+    for (size_t i = 0; i < best; ++i) {
+      if (heads[i] == kNoDeadline) continue;
+      size_t& pick = heads[i] >= now ? on_time : late;
+      if (pick == kNoQueue || heads[i] < heads[pick]) pick = i;
+    }
+    if (on_time != kNoQueue) best = on_time;
+    else if (late != kNoQueue) best = late;
   }
-  if (on_time != kNoQueue) return on_time;
-  if (late != kNoQueue) return late;
+  run = EdfRun{0, 0, true};  // keeps nothing
+  if (best == kNoQueue) return best;
+  run = EdfRun{};
+  for (size_t i = 0; i < best; ++i) {
+    run.below = heads[i] < run.below ? heads[i] : run.below;
+    run.lower_waiting = run.lower_waiting || heads[i] != kNoDeadline;
+  }
+  for (size_t i = best + 1; i < n; ++i) run.upto = heads[i] < run.upto ? heads[i] : run.upto;
   return best;
+}
+
+// EDF with protection of higher-priority classes: the earliest head; if that head is late
+// (deadline < now), a head of a lower-index queue goes first if there is one: the earliest
+// on-time one, or, when every one of them is late too, the earliest of them. kNoQueue if all are
+// empty. Ties go to the lower index.
+//
+// The second half matters after a stall: once the high class's own head is late, the stale bulk
+// head (whose deadline is older still) would win plain EDF, each high packet would reach its
+// queue's head already late, and high would never get back on time while bulk stays overloaded.
+// A late urgent head therefore goes ahead of late bulk, as it goes ahead of on-time bulk.
+template <typename Queues>
+[[nodiscard]] size_t pick_edf(Queues& q, size_t n_queues, uint64_t now) {
+  EdfRun unused;
+  return pick_edf_run(q, n_queues, now, unused);
 }
 
 }  // namespace edf
