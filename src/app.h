@@ -17,6 +17,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -171,12 +172,55 @@ struct alignas(RTE_CACHE_LINE_SIZE) DataTables {
   std::array<StageInstance, kMaxStages> stages{};
 };
 
-// One worker lcore's state, allocated on the lcore's own NUMA socket (rte_zmalloc_socket, init.cc).
+// The state of each role an lcore may hold, allocated only for the roles it has, on its own NUMA
+// socket (rte_zmalloc_socket, init.cc), so that each role's hot state is contiguous and local.
+// Written and read by its lcore only after launch (init.cc fills them before).
+
+// RX: its inputs served by DRR; ring to[w][q] goes to worker w's queue q (SP/SC).
+struct alignas(RTE_CACHE_LINE_SIZE) RxRole {
+  std::vector<RxInput> inputs;  // sized before launch
+  Drr<kMaxInputsPerLcore> drr;
+  uint32_t n_workers = 1;
+  std::array<std::array<rte_ring*, kMaxClasses>, kMaxWorkers> to{};
+};
+
+// EDF (a worker): its index, the state each started stage keeps for it (stages.h), R x Q input
+// rings, merged queue i = q * R + r, so that a lower index is a higher-priority queue (pick_edf's
+// rule) and each (RX lcore, queue) ring keeps its order.
+struct alignas(RTE_CACHE_LINE_SIZE) EdfRole {
+  uint32_t worker = 0;
+  std::array<void*, kMaxStages> stage_state{};
+  uint32_t n_merged = 0;
+  std::array<rte_ring*, kMaxMergedQueues> from{};
+  std::array<uint8_t, kMaxMergedQueues> queue_of_merged{};
+  std::array<BurstQueue<rte_mbuf*, kMaxBurst>, kMaxMergedQueues> staged;
+  // The head of staged[i] once EDF has started it: its expiry was checked, and a stage that
+  // yielded keeps its progress in left[i] (a preempted packet keeps its place and its progress).
+  std::array<bool, kMaxMergedQueues> started{};
+  std::array<uint64_t, kMaxMergedQueues> left{};
+  std::array<std::array<rte_ring*, kMaxClasses>, kMaxPorts> out{};  // this worker -> [port][queue]
+};
+
+// TX: the output ports this lcore owns.
+struct alignas(RTE_CACHE_LINE_SIZE) TxRole {
+  std::vector<TxPortState> ports;  // sized before launch
+};
+
+// One worker lcore's state, allocated on the lcore's own NUMA socket, with a role struct for
+// each role it holds (nullptr for the others).
 struct alignas(RTE_CACHE_LINE_SIZE) LcoreContext {
   unsigned lcore_id = 0;
   AppContext* app = nullptr;
   const DataTables* t = nullptr;  // its socket's copy
-  bool has_rx = false, has_edf = false, has_tx = false;
+  RxRole* rx = nullptr;
+  EdfRole* edf = nullptr;
+  TxRole* tx = nullptr;
+  [[nodiscard]] bool has_rx() const { return rx != nullptr; }
+  [[nodiscard]] bool has_edf() const { return edf != nullptr; }
+  [[nodiscard]] bool has_tx() const { return tx != nullptr; }
+  // The ports this lcore transmits on, and the inputs it polls: empty without the role.
+  [[nodiscard]] std::span<TxPortState> tx_ports() const { return tx ? std::span(tx->ports) : std::span<TxPortState>(); }
+  [[nodiscard]] std::span<RxInput> rx_inputs() const { return rx ? std::span(rx->inputs) : std::span<RxInput>(); }
   std::atomic<bool> rx_stopped{false};
   std::atomic<uint64_t> config_seen{0};  // generation of RuntimeConfig applied (lcore: wo; ctlplane: ro)
   RuntimeConfig rt;                      // this lcore's copy (lcore only)
@@ -184,28 +228,6 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreContext {
   // Loop iterations that began more than FixedConfig::stall_tsc after the previous one: the lcore
   // was not running (lcore: wo; ctlplane: counts at any time, records after the lcore stopped).
   StallLog stalls;
-
-  // RX role: its inputs served by DRR; ring to[w][q] goes to worker w's queue q (SP/SC).
-  std::vector<RxInput> inputs;  // sized before launch
-  Drr<kMaxInputsPerLcore> rx_drr;
-  uint32_t n_workers = 1;
-  std::array<std::array<rte_ring*, kMaxClasses>, kMaxWorkers> to{};
-  // EDF role (a worker): its index, the state each started stage keeps for it (stages.h),
-  // R x Q input rings, merged queue i = q * R + r, so that a lower index is a
-  // higher-priority queue (pick_edf's rule) and each (RX lcore, queue) ring keeps its order.
-  uint32_t worker = 0;
-  std::array<void*, kMaxStages> stage_state{};
-  uint32_t n_merged = 0;
-  std::array<rte_ring*, kMaxMergedQueues> from{};
-  std::array<uint8_t, kMaxMergedQueues> queue_of_merged{};
-  std::array<BurstQueue<rte_mbuf*, kMaxBurst>, kMaxMergedQueues> edf_staged;
-  // The head of edf_staged[i] once EDF has started it: its expiry was checked, and a stage that
-  // yielded keeps its progress in edf_left[i] (a preempted packet keeps its place and its progress).
-  std::array<bool, kMaxMergedQueues> edf_started{};
-  std::array<uint64_t, kMaxMergedQueues> edf_left{};
-  std::array<std::array<rte_ring*, kMaxClasses>, kMaxPorts> out{};  // this worker -> [port][queue]
-  // TX role
-  std::vector<TxPortState> tx_ports;  // sized before launch
 };
 
 struct AppContext {

@@ -43,14 +43,15 @@ inline void note_hwm(uint64_t& hwm, uint64_t used) {
 
 struct RxQueues {
   // The arrays are filled by pop() before they are read: no zeroing per poll.
-  RxQueues(LcoreContext& l, bool r, uint64_t t) : lc(l), refill(r), now(t) {}
+  RxQueues(LcoreContext& l, bool r, uint64_t t) : lc(l), rx(*l.rx), refill(r), now(t) {}
 
   LcoreContext& lc;
+  RxRole& rx;
   bool refill;  // false while draining: serve what is staged, poll the NIC no more
   uint64_t now;
 
   std::optional<uint32_t> head_bytes(size_t i) {
-    RxInput& in = lc.inputs[i];
+    RxInput& in = rx.inputs[i];
     if (in.staged.empty()) {
       if (!refill) return std::nullopt;
       rte_mbuf** area = in.staged.refill_area();
@@ -73,12 +74,12 @@ struct RxQueues {
   // i is the only input.
   size_t take_all(size_t i, size_t max) {
     if (!head_bytes(i)) return 0;
-    auto& staged = lc.inputs[i].staged;
+    auto& staged = rx.inputs[i].staged;
     while (n_popped < max && !staged.empty()) pop(i);
     return n_popped;
   }
   void pop(size_t i) {
-    popped[n_popped] = lc.inputs[i].staged.pop();
+    popped[n_popped] = rx.inputs[i].staged.pop();
     popped_from[n_popped] = static_cast<uint16_t>(i);
     ++n_popped;
   }
@@ -90,11 +91,12 @@ struct RxQueues {
 
 size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
   const DataTables& app = *lc.t;
+  RxRole& rx = *lc.rx;
   RxQueues q(lc, running, now);
   // DRR over a single input serves it first come, first served, a burst at a time: skip the
   // per-packet deficit bookkeeping and take the burst as it comes (its staged queue is always
   // empty here, since a poll takes a whole burst).
-  const size_t n = lc.inputs.size() == 1 ? q.take_all(0, app.fixed.burst) : lc.rx_drr.serve(q, app.fixed.burst);
+  const size_t n = rx.inputs.size() == 1 ? q.take_all(0, app.fixed.burst) : rx.drr.serve(q, app.fixed.burst);
   if (n == 0) return 0;
   LcoreStats& st = *lc.stats;
   if (!lc.rt.forwarding) {  // shell `stop`: arrivals are counted and freed, not left to the NIC
@@ -107,7 +109,7 @@ size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
   // flow_hash.h) and its class's queue. Grouped by destination (a counting sort), each group is
   // one enqueue burst into that worker's ring.
   const size_t Q = app.n_queues;
-  const uint32_t W = lc.n_workers;
+  const uint32_t W = rx.n_workers;
   std::array<uint16_t, kMaxBurst> dest;     // NOLINT: filled before it is read
   std::array<rte_mbuf*, kMaxBurst> good;    // NOLINT
   std::array<uint32_t, kMaxWorkers * kMaxClasses + 1> start{};
@@ -143,7 +145,7 @@ size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
     md->deadline_tsc = md->arrival_tsc + lc.rt.budget_tsc[c];
     md->l4_offset = r.udp.l4_offset;
     md->payload_len = r.udp.payload_len;
-    md->out_port = lc.inputs[q.popped_from[k]].out_port;
+    md->out_port = rx.inputs[q.popped_from[k]].out_port;
     md->cls = c;
     md->l3 = static_cast<uint8_t>(r.udp.ip_version | (r.udp.l3_offset == 18 ? 0x10u : 0u));
     dest[n_good] = static_cast<uint16_t>(w * Q + app.queue_of[c]);
@@ -173,7 +175,7 @@ size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
   for (size_t d = 0; d < n_dest; ++d) {
     const uint32_t count = start[d + 1] - start[d];
     if (count == 0) continue;
-    rte_ring* ring = lc.to[d / Q][d % Q];
+    rte_ring* ring = rx.to[d / Q][d % Q];
     rte_mbuf** pkts = grouped.data() + start[d];
     unsigned free_space = 0;
     const unsigned done = rte_ring_sp_enqueue_burst(ring, reinterpret_cast<void**>(pkts), count, &free_space);
@@ -192,6 +194,7 @@ size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
 // is the merged index (qi * R + r) whose head was offered.
 struct EdfQueues {
   LcoreContext& lc;
+  EdfRole& e;
   size_t n_rx;
   bool spin;  // llf's remaining work: the spin stage's, 0 with fwd
   std::array<uint32_t, kMaxClasses> chosen{};
@@ -203,10 +206,10 @@ struct EdfQueues {
   static_assert(kMaxMergedQueues <= 64);
 
   uint64_t staged_head(size_t i) {
-    auto& q = lc.edf_staged[i];
+    auto& q = e.staged[i];
     if (q.empty()) {
       if (empty & (uint64_t{1} << i)) return kNoDeadline;
-      const unsigned n = rte_ring_sc_dequeue_burst(lc.from[i], reinterpret_cast<void**>(q.refill_area()),
+      const unsigned n = rte_ring_sc_dequeue_burst(e.from[i], reinterpret_cast<void**>(q.refill_area()),
                                                    lc.t->fixed.burst, nullptr);
       q.filled(n);
       if (n == 0) {
@@ -224,12 +227,12 @@ struct EdfQueues {
     const size_t first = qi * n_rx;
     size_t r = 0;
     const uint64_t d = merged_head([&](size_t k) { return staged_head(first + k); },
-                                   [&](size_t k) { return lc.edf_started[first + k]; }, n_rx, r);
+                                   [&](size_t k) { return e.started[first + k]; }, n_rx, r);
     chosen[qi] = static_cast<uint32_t>(first + r);
     return d;
   }
   // Called by a policy only after head_deadline(qi) offered a head (chosen[qi]).
-  uint64_t head_arrival(size_t qi) { return meta(lc.edf_staged[chosen[qi]].front())->arrival_tsc; }
+  uint64_t head_arrival(size_t qi) { return meta(e.staged[chosen[qi]].front())->arrival_tsc; }
   uint64_t head_work(size_t qi);
 };
 
@@ -238,8 +241,8 @@ struct EdfQueues {
 uint64_t EdfQueues::head_work(size_t qi) {
   const size_t i = chosen[qi];
   if (!spin) return 0;
-  if (lc.edf_started[i]) return lc.edf_left[i];
-  return spin_work_tsc(lc.t->tsc, lc.rt, meta(lc.edf_staged[i].front())->payload_len);
+  if (e.started[i]) return e.left[i];
+  return spin_work_tsc(lc.t->tsc, lc.rt, meta(e.staged[i].front())->payload_len);
 }
 
 // An EDF worker as edf/edf_stage.h's loop sees it: the policy over its queues, its stage, and
@@ -247,9 +250,10 @@ uint64_t EdfQueues::head_work(size_t qi) {
 struct EdfWorker {
   // The staging arrays are filled before they are read: left uninitialised (16 KiB per poll).
   EdfWorker(LcoreContext& l, EdfQueues& queues, const StageInstance& stage)
-      : lc(l), st(*l.stats), q(queues), policy(l.rt.scheduling), ops(stage.ops), state(l.stage_state[l.rt.stage]) {}
+      : lc(l), e(*l.edf), st(*l.stats), q(queues), policy(l.rt.scheduling), ops(stage.ops), state(e.stage_state[l.rt.stage]) {}
 
   LcoreContext& lc;
+  EdfRole& e;
   LcoreStats& st;
   EdfQueues& q;
   const Policy policy;
@@ -267,17 +271,17 @@ struct EdfWorker {
   // One scan of the heads then serves a run of packets instead of one.
   size_t pick(uint64_t now) {
     if (run_q != kNoQueue) {
-      const auto& staged = lc.edf_staged[run_q];
+      const auto& staged = e.staged[run_q];
       if (!staged.empty() && run.keeps(meta(staged.front())->deadline_tsc, now)) return run_q;
     }
     if (policy == Policy::kEdf && q.n_rx == 1) return run_q = pick_edf_run(q, lc.t->n_queues, now, run);
     return edf::pick(policy, q, lc.t->n_queues, now);
   }
   size_t ring(size_t qi) const { return q.chosen[qi]; }
-  rte_mbuf* head(size_t i) { return lc.edf_staged[i].front(); }
-  void pop(size_t i) { lc.edf_staged[i].pop(); }
-  bool& started(size_t i) { return lc.edf_started[i]; }
-  uint64_t& resume(size_t i) { return lc.edf_left[i]; }
+  rte_mbuf* head(size_t i) { return e.staged[i].front(); }
+  void pop(size_t i) { e.staged[i].pop(); }
+  bool& started(size_t i) { return e.started[i]; }
+  uint64_t& resume(size_t i) { return e.left[i]; }
   static uint64_t deadline(rte_mbuf* m) { return meta(m)->deadline_tsc; }
   bool expired_drops(rte_mbuf* m) const { return lc.rt.expired[meta(m)->cls] == ExpiredPolicy::kDrop; }
   bool has_work() const { return ops->process != nullptr; }
@@ -308,7 +312,7 @@ struct EdfWorker {
   }
   void flush(size_t qi) {
     if (n_out[qi] == 0) return;
-    rte_ring* r = lc.out[out_port[qi]][qi];
+    rte_ring* r = e.out[out_port[qi]][qi];
     unsigned free_space = 0;
     const unsigned done = rte_ring_sp_enqueue_burst(r, reinterpret_cast<void**>(out[qi].data()), n_out[qi], &free_space);
     note_hwm(st.tx_ring_hwm[out_port[qi]][qi], rte_ring_get_capacity(r) - free_space);
@@ -324,7 +328,7 @@ size_t edf_poll(LcoreContext& lc, uint64_t loop_now, bool& busy) {
   const DataTables& app = *lc.t;
   const StageInstance& stage = app.stages[lc.rt.stage];
   const bool work = stage.ops->process != nullptr;
-  EdfQueues q{lc, app.n_rx, lc.rt.stage == kStageSpin};
+  EdfQueues q{lc, *lc.edf, app.n_rx, lc.rt.stage == kStageSpin};
   EdfWorker w(lc, q, stage);
   // A stage with work reads its own clock: on a shared lcore, RX's time since the loop's clock
   // must not count as time the packet in progress got. fwd does no timed work: the loop's will do.
@@ -428,7 +432,7 @@ struct TxPort {
 size_t tx_poll(LcoreContext& lc) {
   const uint64_t now = rte_rdtsc();
   size_t work = 0;
-  for (TxPortState& tp : lc.tx_ports) {
+  for (TxPortState& tp : lc.tx->ports) {
     TxQueues q{tp, lc.t->fixed.burst};
     TxPort port{*lc.t, *lc.stats, tp.port};
     work += tp.egress.poll(q, port, now);
@@ -452,20 +456,26 @@ void flush_staged(LcoreContext& lc) {
       counter_add(st.cls[meta(pkts[k])->cls].drops[static_cast<size_t>(DropReason::kShutdown)], 1);
     rte_pktmbuf_free_bulk(pkts, static_cast<unsigned>(n));
   };
-  for (RxInput& in : lc.inputs) {
-    // Staged RX packets have no class yet: they are counted with the class-less drops.
-    in.staged.drain([&](rte_mbuf** pkts, size_t n) {
-      counter_add(st.parse_drops[static_cast<size_t>(DropReason::kShutdown)], n);
-      rte_pktmbuf_free_bulk(pkts, static_cast<unsigned>(n));
-    });
+  if (lc.rx) {
+    for (RxInput& in : lc.rx->inputs) {
+      // Staged RX packets have no class yet: they are counted with the class-less drops.
+      in.staged.drain([&](rte_mbuf** pkts, size_t n) {
+        counter_add(st.parse_drops[static_cast<size_t>(DropReason::kShutdown)], n);
+        rte_pktmbuf_free_bulk(pkts, static_cast<unsigned>(n));
+      });
+    }
   }
-  for (auto& q : lc.edf_staged) q.drain(drop_all);
-  lc.edf_started.fill(false);
-  lc.edf_left.fill(0);
-  for (TxPortState& tp : lc.tx_ports) {
-    for (auto& per_worker : tp.staged)
-      for (auto& q : per_worker) q.drain(drop_all);
-    tp.egress.drain_pending(drop_all);
+  if (lc.edf) {
+    for (auto& q : lc.edf->staged) q.drain(drop_all);
+    lc.edf->started.fill(false);
+    lc.edf->left.fill(0);
+  }
+  if (lc.tx) {
+    for (TxPortState& tp : lc.tx->ports) {
+      for (auto& per_worker : tp.staged)
+        for (auto& q : per_worker) q.drain(drop_all);
+      tp.egress.drain_pending(drop_all);
+    }
   }
 }
 
@@ -502,15 +512,15 @@ int lcore_main(void* arg) {
     }
 
     size_t work = 0;
-    if (lc.has_rx) {
+    if (lc.rx) {
       const bool running = phase == Phase::kRun;
       work += rx_poll(lc, now, running);
       if (!running && !lc.rx_stopped.load(std::memory_order_relaxed))
         lc.rx_stopped.store(true, std::memory_order_release);
     }
     bool edf_busy = false;
-    if (lc.has_edf) work += edf_poll(lc, now, edf_busy);
-    if (lc.has_tx) work += tx_poll(lc);
+    if (lc.edf) work += edf_poll(lc, now, edf_busy);
+    if (lc.tx) work += tx_poll(lc);
 
     prev_busy = work != 0 || edf_busy;
     if (prev_busy) {

@@ -31,6 +31,19 @@ uint32_t init_logtype() {
 #define INIT_LOG(level, fmt, ...) \
   rte_log(RTE_LOG_##level, init_logtype(), "edfpipe: " fmt "\n" __VA_OPT__(, ) __VA_ARGS__)
 
+// A T constructed in DPDK memory on `socket` (zeroed first), or nullptr; delete_on_socket undoes it.
+template <typename T>
+T* new_on_socket(const char* name, unsigned socket) {
+  void* mem = rte_zmalloc_socket(name, sizeof(T), RTE_CACHE_LINE_SIZE, static_cast<int>(socket));
+  return mem ? new (mem) T() : nullptr;
+}
+template <typename T>
+void delete_on_socket(T* p) {
+  if (!p) return;
+  p->~T();
+  rte_free(p);
+}
+
 LcoreStats* new_stats(unsigned socket) {
   void* mem = rte_zmalloc_socket("edfpipe_stats", sizeof(LcoreStats), RTE_CACHE_LINE_SIZE,
                                  static_cast<int>(socket));
@@ -112,18 +125,20 @@ Status init_app(AppContext& app) {
   // Lcore contexts, one per lcore with a role (roles may share one).
   std::map<unsigned, LcoreContext*> by_id;
   for (const PlanLcore& pl : plan.lcores) {
-    void* mem = rte_zmalloc_socket("edfpipe_lcore", sizeof(LcoreContext), RTE_CACHE_LINE_SIZE, static_cast<int>(pl.socket));
-    if (!mem) return Status::error("cannot allocate the context of lcore " + std::to_string(pl.id) + ": out of memory");
-    auto* c = new (mem) LcoreContext();
+    const auto oom = [&](const char* what) {
+      return Status::error(std::string("cannot allocate the ") + what + " of lcore " + std::to_string(pl.id) + ": out of memory");
+    };
+    auto* c = new_on_socket<LcoreContext>("edfpipe_lcore", pl.socket);
+    if (!c) return oom("context");
+    app.lcores.push_back(c);  // freed with its roles by close_ports_and_check_pools, whatever fails next
     c->lcore_id = pl.id;
     c->app = &app;
     c->stats = new_stats(pl.socket);
-    c->has_rx = pl.rx >= 0;
-    c->has_edf = pl.edf >= 0;
-    c->has_tx = pl.tx >= 0;
-    app.lcores.push_back(c);
     by_id[pl.id] = c;
-    if (!c->stats) return Status::error("cannot allocate statistics for lcore " + std::to_string(pl.id) + ": out of memory");
+    if (!c->stats) return oom("statistics");
+    if (pl.rx >= 0 && !(c->rx = new_on_socket<RxRole>("edfpipe_rx", pl.socket))) return oom("RX role");
+    if (pl.edf >= 0 && !(c->edf = new_on_socket<EdfRole>("edfpipe_edf", pl.socket))) return oom("EDF role");
+    if (pl.tx >= 0 && !(c->tx = new_on_socket<TxRole>("edfpipe_tx", pl.socket))) return oom("TX role");
   }
   app.ctl_stats = new_stats(rte_socket_id());
   if (!app.ctl_stats) return Status::error("cannot allocate statistics: out of memory");
@@ -179,26 +194,26 @@ Status init_app(AppContext& app) {
         in.port = pi.port;
         in.queue = pi.queue;
         in.out_port = pi.out_port;
-        c->inputs.push_back(in);
+        c->rx->inputs.push_back(in);
         quanta.push_back(pi.quantum_bytes);
         input_lcore[{pi.port, pi.queue}] = pl.id;
       }
-      c->rx_drr.set_quanta(quanta);
-      c->n_workers = static_cast<uint32_t>(W);
+      c->rx->drr.set_quanta(quanta);
+      c->rx->n_workers = static_cast<uint32_t>(W);
       for (size_t w = 0; w < W; ++w)
-        for (size_t q = 0; q < Q; ++q) c->to[w][q] = app.rx_ring(r, w, q);
+        for (size_t q = 0; q < Q; ++q) c->rx->to[w][q] = app.rx_ring(r, w, q);
     }
     if (pl.edf >= 0) {
       const auto w = static_cast<size_t>(pl.edf);
-      c->worker = static_cast<uint32_t>(w);
-      c->n_merged = static_cast<uint32_t>(R * Q);
+      c->edf->worker = static_cast<uint32_t>(w);
+      c->edf->n_merged = static_cast<uint32_t>(R * Q);
       for (size_t q = 0; q < Q; ++q)
         for (size_t r = 0; r < R; ++r) {
-          c->from[q * R + r] = app.rx_ring(r, w, q);
-          c->queue_of_merged[q * R + r] = static_cast<uint8_t>(q);
+          c->edf->from[q * R + r] = app.rx_ring(r, w, q);
+          c->edf->queue_of_merged[q * R + r] = static_cast<uint8_t>(q);
         }
       for (uint16_t p : plan.out_ports)
-        for (size_t q = 0; q < Q; ++q) c->out[p][q] = app.tx_ring(w, p, q);
+        for (size_t q = 0; q < Q; ++q) c->edf->out[p][q] = app.tx_ring(w, p, q);
     }
     for (uint16_t p : pl.tx_ports) {
       TxPortState tp{};
@@ -213,7 +228,7 @@ Status init_app(AppContext& app) {
       // one staged burst.
       tp.egress.configure({app.fixed.burst, app.fixed.tx_retry_tsc, app.fixed.tx_stall_tsc,
                            static_cast<uint32_t>(plan.tx_ring_size[0] * W) + app.fixed.burst});
-      c->tx_ports.push_back(tp);
+      c->tx->ports.push_back(tp);
     }
   }
   auto receives = [&](uint16_t p) {
@@ -295,9 +310,9 @@ Status init_app(AppContext& app) {
     const unsigned socket = rte_lcore_to_socket_id(c->lcore_id);
     DataTables*& t = tables_of_socket[socket];
     if (!t) {
-      void* mem = rte_zmalloc_socket("edfpipe_tables", sizeof(DataTables), RTE_CACHE_LINE_SIZE, static_cast<int>(socket));
-      if (!mem) return Status::error("cannot allocate the data path's tables on socket " + std::to_string(socket) + ": out of memory");
-      t = new (mem) DataTables();
+      t = new_on_socket<DataTables>("edfpipe_tables", socket);
+      if (!t) return Status::error("cannot allocate the data path's tables on socket " + std::to_string(socket) + ": out of memory");
+      app.tables.push_back(t);
       t->classifier = app.classifier;
       t->port_map = app.port_map;
       t->fixed = app.fixed;
@@ -308,7 +323,6 @@ Status init_app(AppContext& app) {
       t->n_rx = app.n_rx;
       t->queue_of = app.queue_of;
       for (size_t i = 0; i < app.stages.size() && i < kMaxStages; ++i) t->stages[i] = app.stages[i];
-      app.tables.push_back(t);
     }
     c->t = t;
   }
@@ -341,14 +355,13 @@ std::vector<MempoolReport> close_ports_and_check_pools(AppContext& app) {
   // The lcore contexts live in DPDK memory (their socket's), which leak checkers do not scan: their
   // vectors are freed here, with them, once nothing reads them (workers returned, telemetry detached).
   for (LcoreContext* lc : app.lcores) {
-    lc->~LcoreContext();
-    rte_free(lc);
+    delete_on_socket(lc->rx);
+    delete_on_socket(lc->edf);
+    delete_on_socket(lc->tx);
+    delete_on_socket(lc);
   }
   app.lcores.clear();
-  for (DataTables* t : app.tables) {
-    t->~DataTables();
-    rte_free(t);
-  }
+  for (DataTables* t : app.tables) delete_on_socket(t);
   app.tables.clear();
   return out;
 }

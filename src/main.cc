@@ -134,7 +134,7 @@ bool drain(edf::AppContext& app) {
     if (!rx_stopped) {
       rx_stopped = true;
       for (const edf::LcoreContext* c : app.lcores)
-        if (c->has_rx && !c->rx_stopped.load(std::memory_order_acquire)) rx_stopped = false;
+        if (c->has_rx() && !c->rx_stopped.load(std::memory_order_acquire)) rx_stopped = false;
     }
     // Only once RX has stopped is rx final, so in_flight == 0 cannot be a stale reading.
     if (rx_stopped && edf::take_snapshot(app).in_flight() == 0) {
@@ -221,8 +221,8 @@ int main(int argc, char** argv) {
   EDF_LOG(INFO, "profile %s: %zu classes, %zu ports, %zu lcores with roles, processing %s", app.profile.source.c_str(),
           app.n_classes, app.ports.size(), app.lcores.size(), app.profile.pipeline.processing.c_str());
   for (const edf::LcoreContext* c : app.lcores)
-    EDF_LOG(INFO, "lcore %u:%s%s%s (%zu inputs, %zu output ports)", c->lcore_id, c->has_rx ? " rx" : "",
-            c->has_edf ? " edf" : "", c->has_tx ? " tx" : "", c->inputs.size(), c->tx_ports.size());
+    EDF_LOG(INFO, "lcore %u:%s%s%s (%zu inputs, %zu output ports)", c->lcore_id, c->has_rx() ? " rx" : "",
+            c->has_edf() ? " edf" : "", c->has_tx() ? " tx" : "", c->rx_inputs().size(), c->tx_ports().size());
 
   app.start_tsc = rte_rdtsc();
   if (edf::Status st = edf::telemetry_attach(app); !st.ok()) return abort_start(st);

@@ -77,7 +77,7 @@ void runtime_poll(LcoreContext& lc) {
   const RuntimeConfig old = lc.rt;
   lc.rt = pub;
   const bool first = old.generation == 0;
-  for (TxPortState& tp : lc.tx_ports) {
+  for (TxPortState& tp : lc.tx_ports()) {
     // Only what changed is reset: new quanta restart the DRR deficits, a new rate refills the
     // bucket; anything else keeps both (a refill on every change would let bursts through).
     if (first || old.quantum_bytes != lc.rt.quantum_bytes) {

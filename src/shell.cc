@@ -130,7 +130,7 @@ bool class_exists(const std::string& name) {
 
 bool is_output_port(uint16_t port) {
   for (const LcoreContext* lc : g_shell->app->lcores)
-    for (const TxPortState& tp : lc->tx_ports)
+    for (const TxPortState& tp : lc->tx_ports())
       if (tp.port == port) return true;
   out("error: port " + std::to_string(port) + " transmits nothing (not a tx_port of any input); nothing changed\n");
   return false;

@@ -31,7 +31,7 @@ const edfpipe_stage_ops kFwdOps = {EDFPIPE_STAGE_ABI_VERSION, "fwd", nullptr, nu
 void* spin_worker_start(void* config, unsigned worker, int, char* err, size_t err_len) {
   auto* app = static_cast<AppContext*>(config);
   for (LcoreContext* lc : app->lcores)
-    if (lc->has_edf && lc->worker == worker) return lc;
+    if (lc->edf && lc->edf->worker == worker) return lc;
   std::snprintf(err, err_len, "no EDF worker %u", worker);
   return nullptr;
 }
@@ -227,20 +227,20 @@ Status start_stages(AppContext& app) {
       return st;
     }
     for (LcoreContext* lc : app.lcores) {
-      if (!lc->has_edf) continue;
+      if (!lc->edf) continue;
       void* state = si.config;
       if (si.ops->worker_start) {
         const int socket = static_cast<int>(rte_lcore_to_socket_id(lc->lcore_id));
-        state = si.ops->worker_start(si.config, lc->worker, socket, err.data(), err.size());
+        state = si.ops->worker_start(si.config, lc->edf->worker, socket, err.data(), err.size());
         if (!state) {
           const Status st = Status::error(std::string("stage ") + si.ops->name + " on EDF worker " +
-                                          std::to_string(lc->worker) + ": " + err_text(err));
+                                          std::to_string(lc->edf->worker) + ": " + err_text(err));
           app.stages.resize(slot + 1);
           stop_stages(app);
           return st;
         }
       }
-      lc->stage_state[slot] = state;
+      lc->edf->stage_state[slot] = state;
     }
   }
   return {};
@@ -251,9 +251,9 @@ void stop_stages(AppContext& app) {
     if (!si.ops) continue;
     const size_t slot = static_cast<size_t>(&si - app.stages.data());
     for (LcoreContext* lc : app.lcores) {
-      if (!lc->has_edf || !lc->stage_state[slot]) continue;
-      if (si.ops->worker_stop && si.ops->worker_start) si.ops->worker_stop(si.config, lc->stage_state[slot]);
-      lc->stage_state[slot] = nullptr;
+      if (!lc->edf || !lc->edf->stage_state[slot]) continue;
+      if (si.ops->worker_stop && si.ops->worker_start) si.ops->worker_stop(si.config, lc->edf->stage_state[slot]);
+      lc->edf->stage_state[slot] = nullptr;
     }
     if (si.ops->stop && si.config && si.ops != &kSpinOps) si.ops->stop(si.config);
   }

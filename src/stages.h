@@ -44,7 +44,7 @@ inline constexpr uint8_t kStageSpin = 1;
 // the stage's own message.
 [[nodiscard]] Status configure_stages(const Profile& p);
 
-// Starts fwd, spin and the profile's stage for app.n_workers workers (LcoreContext::worker), fills
+// Starts fwd, spin and the profile's stage for app.n_workers workers (EdfRole::worker), fills
 // AppContext::stages and stage_drop_names and each worker's stage_state. On failure, what was
 // started is stopped again.
 [[nodiscard]] Status start_stages(AppContext& app);

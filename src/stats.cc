@@ -50,9 +50,9 @@ uint64_t cycles_to_us(uint64_t cycles, uint64_t hz) {
 
 std::string roles_of(const LcoreContext& lc) {
   std::string roles;
-  if (lc.has_rx) roles += "rx ";
-  if (lc.has_edf) roles += "edf ";
-  if (lc.has_tx) roles += "tx ";
+  if (lc.has_rx()) roles += "rx ";
+  if (lc.has_edf()) roles += "edf ";
+  if (lc.has_tx()) roles += "tx ";
   if (!roles.empty()) roles.pop_back();
   return roles;
 }
