@@ -76,29 +76,23 @@ rte_ring* make_ring(const std::string& name, uint32_t size, unsigned socket, Sta
   return r;
 }
 
-}  // namespace
+// What the apply steps of init_app hand on to the next ones.
+struct Applying {
+  const Plan& plan;
+  std::map<unsigned, LcoreContext*> by_id;                        // lcore id -> its context
+  std::map<unsigned, rte_mempool*> pool_of_socket;
+  std::map<std::pair<uint16_t, uint16_t>, unsigned> input_lcore;  // (port, RX queue) -> its RX lcore
+  [[nodiscard]] unsigned socket_of(unsigned lcore) const { return plan.lcore(lcore)->socket; }
+  [[nodiscard]] bool receives(uint16_t p) const {
+    return std::find(plan.rx_ports.begin(), plan.rx_ports.end(), p) != plan.rx_ports.end();
+  }
+};
 
-Status init_app(AppContext& app) {
+// The classifier, the port map, what never changes after launch (FixedConfig) and the first
+// runtime configuration, from the profile.
+void apply_configuration(AppContext& app) {
   const Profile& prof = app.profile;
   const PipelineConfig& pc = prof.pipeline;
-  app.tsc_hz = rte_get_tsc_hz();
-  app.tsc = TscScale(app.tsc_hz);
-  app.n_classes = prof.classes.size();
-
-  static const rte_mbuf_dynfield kMetaField = {"edfpipe_packet_meta", sizeof(PacketMeta),
-                                               alignof(PacketMeta), 0};
-  g_meta_offset = rte_mbuf_dynfield_register(&kMetaField);
-  if (g_meta_offset < 0) return Status::error("cannot register the mbuf dynamic field: " + dpdk_error(-rte_errno));
-
-  // The layout, decided without touching a device (lib/edf/plan.h), then applied step by step.
-  Plan plan;
-  if (Status st = make_plan(prof, gather_eal_facts(), plan); !st.ok()) return st;
-  app.n_queues = plan.n_queues;
-  for (size_t c = 0; c < app.n_classes; ++c) app.queue_of[c] = plan.queue_of[c];
-  app.n_rx = plan.rx.size();
-  app.n_workers = plan.edf.size();
-  app.ports = plan.ports;
-
   // Classes
   for (size_t c = 0; c < app.n_classes; ++c) {
     const ClassConfig& k = prof.classes[c];
@@ -121,10 +115,11 @@ Status init_app(AppContext& app) {
   app.runtime[0] = runtime_from_profile(app, prof, true);
   app.runtime[0].generation = 1;  // lcores start at 0 and take it on their first loop
   app.runtime_index.store(0);
+}
 
-  // Lcore contexts, one per lcore with a role (roles may share one).
-  std::map<unsigned, LcoreContext*> by_id;
-  for (const PlanLcore& pl : plan.lcores) {
+// Lcore contexts, one per lcore with a role (roles may share one), and a struct per role.
+Status apply_lcores(AppContext& app, Applying& a) {
+  for (const PlanLcore& pl : a.plan.lcores) {
     const auto oom = [&](const char* what) {
       return Status::error(std::string("cannot allocate the ") + what + " of lcore " + std::to_string(pl.id) + ": out of memory");
     };
@@ -134,7 +129,7 @@ Status init_app(AppContext& app) {
     c->lcore_id = pl.id;
     c->app = &app;
     c->stats = new_stats(pl.socket);
-    by_id[pl.id] = c;
+    a.by_id[pl.id] = c;
     if (!c->stats) return oom("statistics");
     if (pl.rx >= 0 && !(c->rx = new_on_socket<RxRole>("edfpipe_rx", pl.socket))) return oom("RX role");
     if (pl.edf >= 0 && !(c->edf = new_on_socket<EdfRole>("edfpipe_edf", pl.socket))) return oom("EDF role");
@@ -142,10 +137,13 @@ Status init_app(AppContext& app) {
   }
   app.ctl_stats = new_stats(rte_socket_id());
   if (!app.ctl_stats) return Status::error("cannot allocate statistics: out of memory");
+  return {};
+}
 
-  // One mempool per socket of an RX lcore (l3fwd's rule: memory local to the lcore that fills it).
-  std::map<unsigned, rte_mempool*> pool_of_socket;
-  for (unsigned s : plan.pool_sockets) {
+// One mempool per socket of an RX lcore (l3fwd's rule: memory local to the lcore that fills it).
+Status apply_pools(AppContext& app, Applying& a) {
+  const PipelineConfig& pc = app.profile.pipeline;
+  for (unsigned s : a.plan.pool_sockets) {
     const std::string name = "edfpipe_pool_s" + std::to_string(s);
     rte_mempool* mp = rte_pktmbuf_pool_create(name.c_str(), pc.mbufs, pc.mbuf_cache, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                               static_cast<int>(s));
@@ -153,18 +151,20 @@ Status init_app(AppContext& app) {
       return Status::error("cannot create mempool " + name + " of " + std::to_string(pc.mbufs) + " mbufs on socket " +
                            std::to_string(s) + ": " + dpdk_error(-rte_errno) +
                            " (reserve more hugepages or lower [pipeline] mbufs)");
-    pool_of_socket[s] = mp;
+    a.pool_of_socket[s] = mp;
     app.pools.push_back(mp);
   }
   // A pool smaller than what the pipeline can hold still works, but RX then runs out of mbufs
   // (ethdev rx_nombuf) under load.
-  if (plan.mbufs_held > uint64_t{pc.mbufs} * plan.pool_sockets.size())
+  if (a.plan.mbufs_held > uint64_t{pc.mbufs} * a.plan.pool_sockets.size())
     INIT_LOG(WARNING, "[pipeline] mbufs = %u is less than the %llu mbufs the pipeline can hold; under load RX "
-             "will run out of mbufs (ethdev rx_nombuf)", pc.mbufs, static_cast<unsigned long long>(plan.mbufs_held));
+             "will run out of mbufs (ethdev rx_nombuf)", pc.mbufs, static_cast<unsigned long long>(a.plan.mbufs_held));
+  return {};
+}
 
-  // Rings: RX -> EDF on the worker's socket, EDF -> TX on the TX lcore's socket.
+// Rings: RX -> EDF on the worker's socket, EDF -> TX on the TX lcore's socket.
+Status apply_rings(AppContext& app, const Applying& a) {
   const size_t R = app.n_rx, W = app.n_workers, Q = app.n_queues;
-  auto socket_of = [&](unsigned lcore) { return plan.lcore(lcore)->socket; };
   app.rx_rings.assign(R * W * Q, nullptr);
   app.tx_rings.assign(W * kMaxPorts * Q, nullptr);
   Status rings;
@@ -173,138 +173,139 @@ Status init_app(AppContext& app) {
       for (size_t q = 0; q < Q && rings.ok(); ++q)
         app.rx_rings[(r * W + w) * Q + q] =
             make_ring("ei_r" + std::to_string(r) + "w" + std::to_string(w) + "q" + std::to_string(q),
-                      plan.rx_ring_size[q], socket_of(plan.edf[w]), rings);
+                      a.plan.rx_ring_size[q], a.socket_of(a.plan.edf[w]), rings);
   for (size_t w = 0; w < W && rings.ok(); ++w)
-    for (uint16_t p : plan.out_ports)
+    for (uint16_t p : a.plan.out_ports)
       for (size_t q = 0; q < Q && rings.ok(); ++q)
         app.tx_rings[(w * kMaxPorts + p) * Q + q] =
             make_ring("eo_w" + std::to_string(w) + "p" + std::to_string(p) + "q" + std::to_string(q),
-                      plan.tx_ring_size[q], socket_of(plan.tx[static_cast<size_t>(plan.tx_lcore_of_port[p])]), rings);
-  if (!rings.ok()) return rings;
+                      a.plan.tx_ring_size[q], a.socket_of(a.plan.tx[static_cast<size_t>(a.plan.tx_lcore_of_port[p])]), rings);
+  return rings;
+}
 
-  // Roles
-  std::map<std::pair<uint16_t, uint16_t>, unsigned> input_lcore;
-  for (const PlanLcore& pl : plan.lcores) {
-    LcoreContext* c = by_id[pl.id];
-    if (pl.rx >= 0) {
-      const auto r = static_cast<size_t>(pl.rx);
-      std::vector<uint32_t> quanta;
-      for (const PlanInput& pi : pl.inputs) {
-        RxInput in{};
-        in.port = pi.port;
-        in.queue = pi.queue;
-        in.out_port = pi.out_port;
-        c->rx->inputs.push_back(in);
-        quanta.push_back(pi.quantum_bytes);
-        input_lcore[{pi.port, pi.queue}] = pl.id;
-      }
-      c->rx->drr.set_quanta(quanta);
-      c->rx->n_workers = static_cast<uint32_t>(W);
-      for (size_t w = 0; w < W; ++w)
-        for (size_t q = 0; q < Q; ++q) c->rx->to[w][q] = app.rx_ring(r, w, q);
+// RX: its inputs and their DRR, and its ring to each worker's queue.
+void apply_rx_role(const AppContext& app, Applying& a, const PlanLcore& pl, RxRole& rx) {
+  const auto r = static_cast<size_t>(pl.rx);
+  std::vector<uint32_t> quanta;
+  for (const PlanInput& pi : pl.inputs) {
+    RxInput in{};
+    in.port = pi.port;
+    in.queue = pi.queue;
+    in.out_port = pi.out_port;
+    rx.inputs.push_back(in);
+    quanta.push_back(pi.quantum_bytes);
+    a.input_lcore[{pi.port, pi.queue}] = pl.id;
+  }
+  rx.drr.set_quanta(quanta);
+  rx.n_workers = static_cast<uint32_t>(app.n_workers);
+  for (size_t w = 0; w < app.n_workers; ++w)
+    for (size_t q = 0; q < app.n_queues; ++q) rx.to[w][q] = app.rx_ring(r, w, q);
+}
+
+// EDF: its R x Q input rings, merged by queue, and its ring to each output port's queue.
+void apply_edf_role(const AppContext& app, const Applying& a, const PlanLcore& pl, EdfRole& e) {
+  const size_t R = app.n_rx, Q = app.n_queues;
+  const auto w = static_cast<size_t>(pl.edf);
+  e.worker = static_cast<uint32_t>(w);
+  e.n_merged = static_cast<uint32_t>(R * Q);
+  for (size_t q = 0; q < Q; ++q)
+    for (size_t r = 0; r < R; ++r) {
+      e.from[q * R + r] = app.rx_ring(r, w, q);
+      e.queue_of_merged[q * R + r] = static_cast<uint8_t>(q);
     }
-    if (pl.edf >= 0) {
-      const auto w = static_cast<size_t>(pl.edf);
-      c->edf->worker = static_cast<uint32_t>(w);
-      c->edf->n_merged = static_cast<uint32_t>(R * Q);
-      for (size_t q = 0; q < Q; ++q)
-        for (size_t r = 0; r < R; ++r) {
-          c->edf->from[q * R + r] = app.rx_ring(r, w, q);
-          c->edf->queue_of_merged[q * R + r] = static_cast<uint8_t>(q);
-        }
-      for (uint16_t p : plan.out_ports)
-        for (size_t q = 0; q < Q; ++q) c->edf->out[p][q] = app.tx_ring(w, p, q);
-    }
-    for (uint16_t p : pl.tx_ports) {
-      TxPortState tp{};
-      tp.port = p;
-      tp.n_workers = static_cast<uint32_t>(W);
-      for (size_t q = 0; q < Q; ++q)
-        for (size_t w = 0; w < W; ++w) tp.ring[q][w] = app.tx_ring(w, p, q);
-      tp.egress.drr().set_quanta(plan.queue_quantum_bytes);
-      const PortConfig pcfg = prof.port(p);
-      tp.egress.bucket().configure(pcfg.rate_bps, pcfg.rate_burst_bytes, app.tsc_hz, rte_rdtsc());
-      // After a stall, class order lasts for up to one ring of queue 0 (from every worker) plus
-      // one staged burst.
-      tp.egress.configure({app.fixed.burst, app.fixed.tx_retry_tsc, app.fixed.tx_stall_tsc,
-                           static_cast<uint32_t>(plan.tx_ring_size[0] * W) + app.fixed.burst});
-      c->tx->ports.push_back(tp);
+  for (uint16_t p : a.plan.out_ports)
+    for (size_t q = 0; q < Q; ++q) e.out[p][q] = app.tx_ring(w, p, q);
+}
+
+// TX: its output ports, each with a ring per (queue, worker) and its egress machine.
+void apply_tx_role(const AppContext& app, const Applying& a, const PlanLcore& pl, TxRole& tx) {
+  const size_t W = app.n_workers;
+  for (uint16_t p : pl.tx_ports) {
+    TxPortState& tp = tx.ports.emplace_back();
+    tp.port = p;
+    tp.n_workers = static_cast<uint32_t>(W);
+    for (size_t q = 0; q < app.n_queues; ++q)
+      for (size_t w = 0; w < W; ++w) tp.ring[q][w] = app.tx_ring(w, p, q);
+    tp.egress.drr().set_quanta(a.plan.queue_quantum_bytes);
+    const PortConfig pcfg = app.profile.port(p);
+    tp.egress.bucket().configure(pcfg.rate_bps, pcfg.rate_burst_bytes, app.tsc_hz, rte_rdtsc());
+    // After a stall, class order lasts for up to one ring of queue 0 (from every worker) plus
+    // one staged burst.
+    tp.egress.configure({app.fixed.burst, app.fixed.tx_retry_tsc, app.fixed.tx_stall_tsc,
+                         static_cast<uint32_t>(a.plan.tx_ring_size[0] * W) + app.fixed.burst});
+  }
+}
+
+// Port p: rx_queues RX queues (none for a TX-only port), one TX queue (only its TX lcore sends).
+Status apply_port(AppContext& app, const Applying& a, uint16_t p) {
+  const Profile& prof = app.profile;
+  const PipelineConfig& pc = prof.pipeline;
+  const PortConfig pcfg = prof.port(p);
+  const uint16_t n_rxq = a.receives(p) ? pcfg.rx_queues : 0;
+  rte_eth_dev_info info{};
+  if (int rc = rte_eth_dev_info_get(p, &info); rc != 0) return Status::error("port " + std::to_string(p) + ": cannot get device info: " + dpdk_error(rc));
+  if (n_rxq > info.max_rx_queues)
+    return Status::error("[port " + std::to_string(p) + "] rx_queues = " + std::to_string(pcfg.rx_queues) + ": driver " +
+           info.driver_name + " offers at most " + std::to_string(info.max_rx_queues));
+  rte_eth_conf conf{};
+  // The NIC verifies IPv4 header checksums where it can: RX then skips its own sum for packets
+  // the NIC marked good (packet_parse.h).
+  if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+  if (n_rxq > 1) {
+    // Spread flows over the RX queues by IP/UDP hash; each queue is one ingress DRR input.
+    conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+    conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+    if (conf.rx_adv_conf.rss_conf.rss_hf == 0) {
+      conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+      INIT_LOG(WARNING, "port %u (%s) offers no IP/UDP RSS: its %u RX queues will not share the traffic", p,
+               info.driver_name, n_rxq);
     }
   }
-  auto receives = [&](uint16_t p) {
-    return std::find(plan.rx_ports.begin(), plan.rx_ports.end(), p) != plan.rx_ports.end();
-  };
-
-  // Ports: rx_queues RX queues each (none for TX-only ports), one TX queue (only TX lcore sends).
-  for (uint16_t p : app.ports) {
-    const PortConfig pcfg = prof.port(p);
-    const uint16_t n_rxq = receives(p) ? pcfg.rx_queues : 0;
-    rte_eth_dev_info info{};
-    if (int rc = rte_eth_dev_info_get(p, &info); rc != 0) return Status::error("port " + std::to_string(p) + ": cannot get device info: " + dpdk_error(rc));
-    if (n_rxq > info.max_rx_queues)
-      return Status::error("[port " + std::to_string(p) + "] rx_queues = " + std::to_string(pcfg.rx_queues) + ": driver " +
-             info.driver_name + " offers at most " + std::to_string(info.max_rx_queues));
-    rte_eth_conf conf{};
-    // The NIC verifies IPv4 header checksums where it can: RX then skips its own sum for packets
-    // the NIC marked good (packet_parse.h).
-    if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
-    if (n_rxq > 1) {
-      // Spread flows over the RX queues by IP/UDP hash; each queue is one ingress DRR input.
-      conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-      conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
-      if (conf.rx_adv_conf.rss_conf.rss_hf == 0) {
-        conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
-        INIT_LOG(WARNING, "port %u (%s) offers no IP/UDP RSS: its %u RX queues will not share the traffic", p,
-                 info.driver_name, n_rxq);
-      }
-    }
-    // Some drivers (net_tap) refuse a port without RX queues: a TX-only port then gets one RX
-    // queue that is set up and never polled.
-    uint16_t n_rxq_cfg = n_rxq;
-    int rc_cfg = rte_eth_dev_configure(p, n_rxq, 1, &conf);
-    if (rc_cfg != 0 && n_rxq == 0) {
-      n_rxq_cfg = 1;
-      rc_cfg = rte_eth_dev_configure(p, 1, 1, &conf);
-      if (rc_cfg == 0)
-        INIT_LOG(INFO, "port %u (%s) needs an RX queue: TX-only, it gets one that is never polled", p, info.driver_name);
-    }
-    if (rc_cfg != 0)
-      return Status::error("port " + std::to_string(p) + ": rte_eth_dev_configure(rxq=" + std::to_string(n_rxq_cfg) +
-             ", txq=1) failed: " + dpdk_error(rc_cfg));
-    uint16_t rxd = pc.rxd, txd = pc.txd;
-    if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(p, &rxd, &txd); rc != 0)
-      return Status::error("port " + std::to_string(p) + ": cannot adjust descriptor counts: " + dpdk_error(rc));
-    for (uint16_t q = 0; q < n_rxq; ++q) {
-      const unsigned s = rte_lcore_to_socket_id(input_lcore[{p, q}]);
-      const int port_socket = rte_eth_dev_socket_id(p);
-      if (port_socket >= 0 && static_cast<unsigned>(port_socket) != s)
-        INIT_LOG(WARNING, "port %u is on socket %d but RX queue %u is polled from socket %u", p, port_socket, q, s);
-      if (int rc = rte_eth_rx_queue_setup(p, q, rxd, s, nullptr, pool_of_socket[s]); rc != 0)
-        return Status::error("port " + std::to_string(p) + " RX queue " + std::to_string(q) + ": setup failed: " + dpdk_error(rc));
-    }
-    if (n_rxq_cfg > n_rxq) {
-      rte_mempool* mp = app.pools.front();
-      if (int rc = rte_eth_rx_queue_setup(p, 0, rxd, static_cast<unsigned>(mp->socket_id), nullptr, mp); rc != 0)
-        return Status::error("port " + std::to_string(p) + " unpolled RX queue 0: setup failed: " + dpdk_error(rc));
-    }
-    const int tx_of_port = plan.tx_lcore_of_port[p];
-    const unsigned tx_socket = tx_of_port >= 0 ? socket_of(plan.tx[static_cast<size_t>(tx_of_port)]) : rte_socket_id();
-    if (int rc = rte_eth_tx_queue_setup(p, 0, txd, tx_socket, nullptr); rc != 0)
-      return Status::error("port " + std::to_string(p) + " TX queue 0: setup failed: " + dpdk_error(rc));
-    if (int rc = rte_eth_dev_start(p); rc != 0) return Status::error("port " + std::to_string(p) + ": start failed: " + dpdk_error(rc));
-    // A bump in the wire receives frames addressed to the hosts on either side, not to this port:
-    // without promiscuous mode a NIC would drop them unseen. Some vdevs (net_null, net_ring, net_pcap)
-    // receive everything anyway and refuse the call; say so rather than fail.
-    if (int rc = rte_eth_promiscuous_enable(p); rc != 0)
-      INIT_LOG(NOTICE, "port %u: promiscuous mode not enabled (%s): only frames addressed to its MAC, "
-                       "broadcast and multicast may reach it", p, rte_strerror(-rc));
+  // Some drivers (net_tap) refuse a port without RX queues: a TX-only port then gets one RX
+  // queue that is set up and never polled.
+  uint16_t n_rxq_cfg = n_rxq;
+  int rc_cfg = rte_eth_dev_configure(p, n_rxq, 1, &conf);
+  if (rc_cfg != 0 && n_rxq == 0) {
+    n_rxq_cfg = 1;
+    rc_cfg = rte_eth_dev_configure(p, 1, 1, &conf);
+    if (rc_cfg == 0)
+      INIT_LOG(INFO, "port %u (%s) needs an RX queue: TX-only, it gets one that is never polled", p, info.driver_name);
   }
+  if (rc_cfg != 0)
+    return Status::error("port " + std::to_string(p) + ": rte_eth_dev_configure(rxq=" + std::to_string(n_rxq_cfg) +
+           ", txq=1) failed: " + dpdk_error(rc_cfg));
+  uint16_t rxd = pc.rxd, txd = pc.txd;
+  if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(p, &rxd, &txd); rc != 0)
+    return Status::error("port " + std::to_string(p) + ": cannot adjust descriptor counts: " + dpdk_error(rc));
+  for (uint16_t q = 0; q < n_rxq; ++q) {
+    const unsigned s = rte_lcore_to_socket_id(a.input_lcore.at({p, q}));
+    const int port_socket = rte_eth_dev_socket_id(p);
+    if (port_socket >= 0 && static_cast<unsigned>(port_socket) != s)
+      INIT_LOG(WARNING, "port %u is on socket %d but RX queue %u is polled from socket %u", p, port_socket, q, s);
+    if (int rc = rte_eth_rx_queue_setup(p, q, rxd, s, nullptr, a.pool_of_socket.at(s)); rc != 0)
+      return Status::error("port " + std::to_string(p) + " RX queue " + std::to_string(q) + ": setup failed: " + dpdk_error(rc));
+  }
+  if (n_rxq_cfg > n_rxq) {
+    rte_mempool* mp = app.pools.front();
+    if (int rc = rte_eth_rx_queue_setup(p, 0, rxd, static_cast<unsigned>(mp->socket_id), nullptr, mp); rc != 0)
+      return Status::error("port " + std::to_string(p) + " unpolled RX queue 0: setup failed: " + dpdk_error(rc));
+  }
+  const int tx_of_port = a.plan.tx_lcore_of_port[p];
+  const unsigned tx_socket = tx_of_port >= 0 ? a.socket_of(a.plan.tx[static_cast<size_t>(tx_of_port)]) : rte_socket_id();
+  if (int rc = rte_eth_tx_queue_setup(p, 0, txd, tx_socket, nullptr); rc != 0)
+    return Status::error("port " + std::to_string(p) + " TX queue 0: setup failed: " + dpdk_error(rc));
+  if (int rc = rte_eth_dev_start(p); rc != 0) return Status::error("port " + std::to_string(p) + ": start failed: " + dpdk_error(rc));
+  // A bump in the wire receives frames addressed to the hosts on either side, not to this port:
+  // without promiscuous mode a NIC would drop them unseen. Some vdevs (net_null, net_ring, net_pcap)
+  // receive everything anyway and refuse the call; say so rather than fail.
+  if (int rc = rte_eth_promiscuous_enable(p); rc != 0)
+    INIT_LOG(NOTICE, "port %u: promiscuous mode not enabled (%s): only frames addressed to its MAC, "
+                     "broadcast and multicast may reach it", p, rte_strerror(-rc));
+  return {};
+}
 
-  // Processing stages: fwd, spin and the profile's, with a state per EDF worker (stages.h).
-  if (Status st = start_stages(app); !st.ok()) return st;
-  app.runtime[0].stage = stage_slot(app, prof.pipeline.processing);
-
-  // What the data path reads, copied onto each socket with a worker lcore.
+// What the data path reads, copied onto each socket with a worker lcore.
+Status apply_tables(AppContext& app) {
   std::map<unsigned, DataTables*> tables_of_socket;
   for (LcoreContext* c : app.lcores) {
     const unsigned socket = rte_lcore_to_socket_id(c->lcore_id);
@@ -327,6 +328,49 @@ Status init_app(AppContext& app) {
     c->t = t;
   }
   return {};
+}
+
+}  // namespace
+
+// The layout is decided without touching a device (lib/edf/plan.h), then applied in steps; what a
+// failed step leaves behind is undone by close_ports_and_check_pools, as at exit.
+Status init_app(AppContext& app) {
+  const Profile& prof = app.profile;
+  app.tsc_hz = rte_get_tsc_hz();
+  app.tsc = TscScale(app.tsc_hz);
+  app.n_classes = prof.classes.size();
+
+  static const rte_mbuf_dynfield kMetaField = {"edfpipe_packet_meta", sizeof(PacketMeta),
+                                               alignof(PacketMeta), 0};
+  g_meta_offset = rte_mbuf_dynfield_register(&kMetaField);
+  if (g_meta_offset < 0) return Status::error("cannot register the mbuf dynamic field: " + dpdk_error(-rte_errno));
+
+  Plan plan;
+  if (Status st = make_plan(prof, gather_eal_facts(), plan); !st.ok()) return st;
+  app.n_queues = plan.n_queues;
+  for (size_t c = 0; c < app.n_classes; ++c) app.queue_of[c] = plan.queue_of[c];
+  app.n_rx = plan.rx.size();
+  app.n_workers = plan.edf.size();
+  app.ports = plan.ports;
+
+  apply_configuration(app);
+
+  Applying a{plan, {}, {}, {}};
+  if (Status st = apply_lcores(app, a); !st.ok()) return st;
+  if (Status st = apply_pools(app, a); !st.ok()) return st;
+  if (Status st = apply_rings(app, a); !st.ok()) return st;
+  for (const PlanLcore& pl : plan.lcores) {
+    LcoreContext& c = *a.by_id.at(pl.id);
+    if (c.rx) apply_rx_role(app, a, pl, *c.rx);
+    if (c.edf) apply_edf_role(app, a, pl, *c.edf);
+    if (c.tx) apply_tx_role(app, a, pl, *c.tx);
+  }
+  for (uint16_t p : app.ports)
+    if (Status st = apply_port(app, a, p); !st.ok()) return st;
+  // Processing stages: fwd, spin and the profile's, with a state per EDF worker (stages.h).
+  if (Status st = start_stages(app); !st.ok()) return st;
+  app.runtime[0].stage = stage_slot(app, prof.pipeline.processing);
+  return apply_tables(app);
 }
 
 void flush_rings(AppContext& app) {
