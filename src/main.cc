@@ -1,5 +1,6 @@
 // edfpipe: a DPDK pipeline that keeps latency-critical UDP classes inside their deadlines.
-// main() owns start-up and shutdown; see docs/architecture.md for the data path.
+// main() owns start-up and shutdown (the steps it shares with tests/bench/path_bench.cc are in
+// setup.cc); see docs/architecture.md for the data path.
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -17,11 +18,11 @@
 
 #include "app.h"
 #include "args.h"
-#include "dataplane.h"
 #include "edf/eal_args.h"
 #include "edf/file_write.h"
 #include "init.h"
 #include "process.h"
+#include "setup.h"
 #include "stages.h"
 #include "stats.h"
 #include "shell.h"
@@ -112,42 +113,6 @@ void control_loop(edf::AppContext& app, edf::Shell* shell) {
   }
 }
 
-// Launches every lcore with a role. On a failure, stops those already running and says why.
-edf::Status launch_lcores(edf::AppContext& app) {
-  for (edf::LcoreContext* c : app.lcores)
-    if (int rc = rte_eal_remote_launch(edf::lcore_main, c, c->lcore_id); rc != 0) {
-      app.phase.store(edf::Phase::kStop, std::memory_order_release);
-      rte_eal_mp_wait_lcore();
-      return edf::Status::error("cannot launch lcore " + std::to_string(c->lcore_id) + ": " + rte_strerror(-rc));
-    }
-  return {};
-}
-
-// Stop RX, let EDF and TX empty the pipeline for at most drain_ms, then stop every lcore.
-// Returns true when the pipeline emptied in time.
-bool drain(edf::AppContext& app) {
-  const uint64_t deadline = rte_rdtsc() + uint64_t{app.profile.pipeline.drain_ms} * app.tsc_hz / 1000;
-  app.phase.store(edf::Phase::kDrain, std::memory_order_release);
-  bool rx_stopped = false;
-  bool empty = false;
-  do {
-    if (!rx_stopped) {
-      rx_stopped = true;
-      for (const edf::LcoreContext* c : app.lcores)
-        if (c->has_rx() && !c->rx_stopped.load(std::memory_order_acquire)) rx_stopped = false;
-    }
-    // Only once RX has stopped is rx final, so in_flight == 0 cannot be a stale reading.
-    if (rx_stopped && edf::take_snapshot(app).in_flight() == 0) {
-      empty = true;
-      break;
-    }
-    rte_delay_us_sleep(1000);
-  } while (rte_rdtsc() < deadline);
-  app.phase.store(edf::Phase::kStop, std::memory_order_release);
-  rte_eal_mp_wait_lcore();
-  return empty;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -162,12 +127,8 @@ int main(int argc, char** argv) {
     edf::print_usage(argv[0]);
     return EXIT_SUCCESS;
   }
-  // Stage libraries first: the profile's processing and [stage NAME] keys may name their stages.
-  for (const std::string& lib : opts.stage_libs)
-    if (edf::Status st = edf::load_stage_library(lib); !st.ok()) return fail(st);
   edf::AppContext app;
-  if (edf::Status st = edf::build_profile(opts, app.profile); !st.ok()) return fail(st);
-  if (edf::Status st = edf::configure_stages(app.profile); !st.ok()) return fail(st);
+  if (edf::Status st = edf::prepare_profile(opts, app.profile); !st.ok()) return fail(st);
   if (opts.dump_profile) {
     std::fputs(edf::profile_to_ini(app.profile).c_str(), stdout);
     return EXIT_SUCCESS;
@@ -184,25 +145,7 @@ int main(int argc, char** argv) {
   // Before EAL starts threads, so that they inherit the dispositions; a stop signal during
   // start-up is acted on as soon as the pipeline runs.
   if (edf::Status st = edf::install_stop_signals(); !st.ok()) return fail(st);
-  {
-    const std::vector<std::string> vdevs = edf::net_vdev_names(args.eal_argc, argv);  // before EAL permutes argv
-    edf::EalLogCapture eal_log;
-    if (rte_eal_init(args.eal_argc, argv) < 0) {
-      std::string why = eal_log.errors();
-      if (why.empty()) why = rte_errno ? rte_strerror(rte_errno) : "see EAL's messages above";
-      return fail(edf::Status::error("EAL initialisation failed: " + why));
-    }
-    // EAL starts without a --vdev that failed to probe, and numbers the other ports as if it had
-    // not been given: edfpipe would forward between the wrong ports. Refuse instead.
-    if (const std::vector<std::string> missing = edf::missing_devices(vdevs); !missing.empty()) {
-      edf::Status st;
-      for (const std::string& name : missing)
-        st.add_error("--vdev " + name + ": the device was not created" +
-                     (eal_log.errors().empty() ? std::string(" (see EAL's messages above)") : ": " + eal_log.errors()));
-      rte_eal_cleanup();
-      return fail(st);
-    }
-  }
+  if (edf::Status st = edf::start_eal(args.eal_argc, argv); !st.ok()) return fail(st);
   if (int t = rte_log_register_type_and_pick_level("edfpipe.main", RTE_LOG_INFO); t >= 0) logtype = static_cast<uint32_t>(t);
   // Lets dpdk-dumpcap / dpdk-pdump (secondary processes) capture our ports. Needs the shared
   // memory of a primary: not available with --in-memory or --no-shconf, which is not an error.
@@ -228,13 +171,13 @@ int main(int argc, char** argv) {
   if (edf::Status st = edf::telemetry_attach(app); !st.ok()) return abort_start(st);
   // From here every way out -- a failed launch included -- goes through the same teardown: the
   // final report, telemetry detached before the context goes, ports closed, mbufs counted.
-  const edf::Status launched = launch_lcores(app);
+  const edf::Status launched = edf::launch_lcores(app);
   if (launched.ok()) {
     edf::Shell* shell = nullptr;
     if (opts.interactive && !(shell = edf::shell_start(app))) EDF_LOG(ERR, "cannot start the shell; running without it");
     control_loop(app, shell);
     edf::shell_stop(shell);
-    if (!drain(app))
+    if (!edf::drain(app))
       EDF_LOG(WARNING, "pipeline not empty after %u ms; the rest is counted as shutdown drops", app.profile.pipeline.drain_ms);
   } else {
     (void)fail(launched);
