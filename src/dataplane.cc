@@ -404,22 +404,24 @@ struct TxPort {
     }
     const uint16_t sent = rte_eth_tx_burst(port, 0, pkts, static_cast<uint16_t>(n));
     // Counters per class once per burst; the latency of each packet into its class's histogram.
-    std::array<uint32_t, kMaxClasses> tx{}, misses{};
+    std::array<uint32_t, kMaxClasses> misses{};
     std::array<uint64_t, kMaxClasses> bytes{};
+    std::array<Histogram::Burst, kMaxClasses> lat{};
     for (size_t k = 0; k < sent; ++k) {
       const uint8_t c = cls[k];
-      ++tx[c];
       bytes[c] += len[k];
       misses[c] += now > deadline[k];
-      const uint64_t cycles = now > arrival[k] ? now - arrival[k] : 0;
-      st.latency[c].record(app.tsc.cycles_to_ns(cycles));
+      const uint64_t ns = app.tsc.cycles_to_ns(now > arrival[k] ? now - arrival[k] : 0);
+      st.latency[c].record_bucket(ns);
+      lat[c].add(ns);
     }
     for (size_t c = 0; c < kMaxClasses; ++c) {
-      if (tx[c] == 0) continue;
+      if (lat[c].count == 0) continue;
       ClassCounters& cc = st.cls[c];
-      counter_add(cc.tx, tx[c]);
+      counter_add(cc.tx, lat[c].count);
       counter_add(cc.tx_bytes, bytes[c]);
       if (misses[c]) counter_add(cc.misses, misses[c]);
+      st.latency[c].record_burst(lat[c]);
     }
     return sent;
   }

@@ -54,6 +54,21 @@ EdfPollResult edf_run(Worker& w, uint64_t now, uint64_t slice_tsc, size_t burst)
     res.busy = true;
     const size_t i = w.ring(qi);
     auto pkt = w.head(i);
+    if (!work) {  // no slices: check the deadline of a new packet, hand it on
+      w.pop(i);
+      ++res.handled;
+      if (w.started(i)) {
+        w.started(i) = false;  // started by a stage with work before a switch: checked then
+      } else if (now > w.deadline(pkt)) {
+        if (w.expired_drops(pkt)) {
+          w.expired(pkt);
+          continue;
+        }
+        w.late(pkt);
+      }
+      w.emit(qi, pkt);
+      continue;
+    }
     if (!w.started(i)) {
       if (now > w.deadline(pkt)) {
         if (w.expired_drops(pkt)) {  // processing it would only delay the others
@@ -67,23 +82,16 @@ EdfPollResult edf_run(Worker& w, uint64_t now, uint64_t slice_tsc, size_t burst)
       w.started(i) = true;
       w.resume(i) = 0;
     }
-    if (work) {
-      uint32_t reason = 0;
-      const StageVerdict v = w.process(pkt, &w.resume(i), slice_end, &reason);
-      now = w.clock();
-      if (v == StageVerdict::kYield) break;  // stays at its queue's head, to resume or be overtaken
-      w.pop(i);
-      w.started(i) = false;
-      ++res.handled;
-      if (v == StageVerdict::kDrop) w.stage_drop(pkt, reason);
-      else w.emit(qi, pkt);
-      if (now >= slice_end) break;  // let RX and TX run on a shared lcore
-      continue;
-    }
+    uint32_t reason = 0;
+    const StageVerdict v = w.process(pkt, &w.resume(i), slice_end, &reason);
+    now = w.clock();
+    if (v == StageVerdict::kYield) break;  // stays at its queue's head, to resume or be overtaken
     w.pop(i);
     w.started(i) = false;
     ++res.handled;
-    w.emit(qi, pkt);
+    if (v == StageVerdict::kDrop) w.stage_drop(pkt, reason);
+    else w.emit(qi, pkt);
+    if (now >= slice_end) break;  // let RX and TX run on a shared lcore
   }
   return res;
 }

@@ -46,11 +46,31 @@ class Histogram {
   }
 
   void record(uint64_t ns) {
-    counter_add(counts_[bucket_of(ns)], 1);
-    counter_add(count_, 1);
-    counter_add(sum_ns_, ns);
-    if (ns > counter_read(max_ns_)) counter_set(max_ns_, ns);
-    if (ns < counter_read(min_ns_)) counter_set(min_ns_, ns);
+    Burst b;
+    b.add(ns);
+    record_bucket(ns);
+    record_burst(b);
+  }
+
+  // A burst recorded at once, as record() on each value would: record_bucket(v) for each value
+  // and record_burst() once with a Burst that add()ed each. TX records a burst of latencies so,
+  // with one store for each of count, sum, min and max per class and burst instead of per packet.
+  struct Burst {
+    uint64_t count = 0, sum = 0, min = UINT64_MAX, max = 0;
+    void add(uint64_t ns) {
+      ++count;
+      sum += ns;
+      min = ns < min ? ns : min;
+      max = ns > max ? ns : max;
+    }
+  };
+  void record_bucket(uint64_t ns) { counter_add(counts_[bucket_of(ns)], 1); }
+  void record_burst(const Burst& b) {
+    if (b.count == 0) return;
+    counter_add(count_, b.count);
+    counter_add(sum_ns_, b.sum);
+    if (b.max > counter_read(max_ns_)) counter_set(max_ns_, b.max);
+    if (b.min < counter_read(min_ns_)) counter_set(min_ns_, b.min);
   }
 
   // Adds this histogram's counts into `out` (which must be owned by the caller).

@@ -219,5 +219,32 @@ TEST(EdfStage, RandomLoadConservesPacketsAndWork) {
   }
 }
 
+// A packet a working stage started and yielded, then finished after a switch to a stage without
+// work (the shell's `set processing`): its deadline was checked when it started, so it is not
+// checked again (no late count, no expiry), and the next packet of its queue starts fresh.
+TEST(EdfStage, PacketStartedBeforeASwitchToFwdIsNotCheckedTwice) {
+  for (bool drop : {true, false}) {
+    std::vector<Pkt> p = {{1, 100, 50}, {2, 100, 0}};
+    FakeWorker w;
+    w.expire_drop = drop;
+    w.queues[0] = {&p[0], &p[1]};
+    EdfPollResult r = edf_run(w, 0, 10, 8);  // packet 1 on time, yields after a 10-unit slice
+    EXPECT_EQ(r.handled, 0u);
+    EXPECT_TRUE(w.started_[0]);
+    w.work = false;  // switched to fwd; both heads are now past their deadline
+    r = edf_run(w, 200, 10, 8);
+    EXPECT_EQ(r.handled, 2u);
+    EXPECT_FALSE(w.started_[0]);
+    if (drop) {
+      EXPECT_EQ(w.emitted, std::vector<int>{1});  // finished: it was on time when it started
+      EXPECT_EQ(w.expired_ids, std::vector<int>{2});
+      EXPECT_TRUE(w.late_ids.empty());
+    } else {
+      EXPECT_EQ(w.emitted, (std::vector<int>{1, 2}));
+      EXPECT_EQ(w.late_ids, std::vector<int>{2});  // packet 2 only
+    }
+  }
+}
+
 }  // namespace
 }  // namespace edf

@@ -218,5 +218,28 @@ TEST(HistogramSubtract, RemovesABaselineAndKeepsPercentilesOfTheRest) {
   EXPECT_EQ(now.min_ns(), 0u);
 }
 
+// A burst recorded with record_bucket() and one record_burst() leaves the histogram exactly as
+// record() on each value does: buckets, count, sum, min and max.
+TEST(Histogram, BurstRecordsAsOneByOne) {
+  std::mt19937_64 rng(99);
+  auto one = std::make_unique<Histogram>(), burst = std::make_unique<Histogram>();
+  for (int round = 0; round < 200; ++round) {
+    Histogram::Burst b;
+    const size_t n = rng() % 40;  // empty bursts too
+    for (size_t k = 0; k < n; ++k) {
+      const uint64_t ns = rng() >> (rng() % 64);
+      one->record(ns);
+      burst->record_bucket(ns);
+      b.add(ns);
+    }
+    burst->record_burst(b);
+  }
+  EXPECT_EQ(burst->count(), one->count());
+  EXPECT_EQ(burst->sum_ns(), one->sum_ns());
+  EXPECT_EQ(burst->min_ns(), one->min_ns());
+  EXPECT_EQ(burst->max_ns(), one->max_ns());
+  for (size_t k = 0; k < Histogram::kBuckets; ++k) ASSERT_EQ(burst->bucket_count(k), one->bucket_count(k)) << k;
+}
+
 }  // namespace
 }  // namespace edf
