@@ -278,11 +278,19 @@ Status apply_port(AppContext& app, const Applying& a, uint16_t p) {
   if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(p, &rxd, &txd); rc != 0)
     return Status::error("port " + std::to_string(p) + ": cannot adjust descriptor counts: " + dpdk_error(rc));
   for (uint16_t q = 0; q < n_rxq; ++q) {
-    const unsigned s = rte_lcore_to_socket_id(a.input_lcore.at({p, q}));
+    // The plan gives every RX queue of a receiving port an RX lcore, and every RX lcore's socket
+    // a pool; a plan that did not would be a bug, said as one rather than thrown.
+    const auto lcore = a.input_lcore.find({p, q});
+    const auto pool = lcore == a.input_lcore.end() ? a.pool_of_socket.end()
+                                                   : a.pool_of_socket.find(rte_lcore_to_socket_id(lcore->second));
+    if (pool == a.pool_of_socket.end())
+      return Status::error("internal error: port " + std::to_string(p) + " RX queue " + std::to_string(q) +
+                           " has no RX lcore or no mempool in the plan");
+    const unsigned s = pool->first;
     const int port_socket = rte_eth_dev_socket_id(p);
     if (port_socket >= 0 && static_cast<unsigned>(port_socket) != s)
       INIT_LOG(WARNING, "port %u is on socket %d but RX queue %u is polled from socket %u", p, port_socket, q, s);
-    if (int rc = rte_eth_rx_queue_setup(p, q, rxd, s, nullptr, a.pool_of_socket.at(s)); rc != 0)
+    if (int rc = rte_eth_rx_queue_setup(p, q, rxd, s, nullptr, pool->second); rc != 0)
       return Status::error("port " + std::to_string(p) + " RX queue " + std::to_string(q) + ": setup failed: " + dpdk_error(rc));
   }
   if (n_rxq_cfg > n_rxq) {
@@ -360,7 +368,7 @@ Status init_app(AppContext& app) {
   if (Status st = apply_pools(app, a); !st.ok()) return st;
   if (Status st = apply_rings(app, a); !st.ok()) return st;
   for (const PlanLcore& pl : plan.lcores) {
-    LcoreContext& c = *a.by_id.at(pl.id);
+    LcoreContext& c = *a.by_id[pl.id];  // apply_lcores made one for every lcore of the plan
     if (c.rx) apply_rx_role(app, a, pl, *c.rx);
     if (c.edf) apply_edf_role(app, a, pl, *c.edf);
     if (c.tx) apply_tx_role(app, a, pl, *c.tx);
