@@ -532,6 +532,10 @@ int lcore_main(void* arg) {
       idle(p);
     }
   }
+  // The last iteration's cycles: each is otherwise counted when the next one begins.
+  const uint64_t end = rte_rdtsc();
+  counter_add(st.total_cycles, end - prev);
+  if (prev_busy) counter_add(st.busy_cycles, end - prev);
   flush_staged(lc);
   lc.rx_stopped.store(true, std::memory_order_release);
   return 0;

@@ -84,8 +84,8 @@ struct Snapshot {
   std::array<uint64_t, kDropReasonCount> drops_by_reason{};  // parse and class drops together
   std::array<uint64_t, kDropReasonCount> no_class_drops{};   // before classification (parse, RX staging at stop)
   std::array<uint64_t, kFrameKindCount> kinds{};  // frames that entered a class, by kind (sum: classes' rx)
-  uint64_t stall_threshold_us = 0;
-  uint64_t config_generation = 0;  // the generation published to the lcores; each acknowledges it (LcoreSnapshot)  // an lcore loop gap longer than this is a stall (rounded to µs)
+  uint64_t stall_threshold_us = 0;  // an lcore loop gap longer than this is a stall (rounded to µs)
+  uint64_t config_generation = 0;   // the generation published to the lcores; each acknowledges it (LcoreSnapshot)
   std::vector<ClassSnapshot> classes;  // profile order
   std::vector<RingSnapshot> rings;
   std::vector<LcoreSnapshot> lcores;   // worker lcores with roles, in launch order
