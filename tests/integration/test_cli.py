@@ -355,29 +355,33 @@ NOT_REGULAR = [
 ]
 
 
+def refused_at_once(edfpipe_bin, args, error):
+    """edfpipe with `args` exits 1 within 5 s, before EAL, with exactly the one error line `error`."""
+    start = time.monotonic()
+    res = edfit.run_cli(edfpipe_bin, args, timeout=10)
+    assert time.monotonic() - start < 5, f"took {time.monotonic() - start:.1f} s"
+    rejects(res)
+    assert error_lines(res) == [error], res.describe()
+
+
 @pytest.mark.parametrize("what,make,kind", NOT_REGULAR, ids=[n for n, _, _ in NOT_REGULAR])
 def test_profile_must_be_a_regular_file(edfpipe_bin, tmp_path, what, make, kind):
     # Before: a directory or /dev/null gave "profile OK" and a run on defaults; a FIFO blocked
     # forever; /dev/zero grew to 2 GB and looped; /dev/urandom ended in std::bad_alloc.
     path = make(tmp_path)
-    start = time.monotonic()
-    res = edfit.run_cli(edfpipe_bin, ["-f", path, "--check-profile"], timeout=10)
-    assert time.monotonic() - start < 5, f"took {time.monotonic() - start:.1f} s"
-    rejects(res)
-    assert error_lines(res) == [f"{path}: {kind}, not a profile: -f takes a regular file"], res.describe()
+    refused_at_once(edfpipe_bin, ["-f", path, "--check-profile"],
+                    f"{path}: {kind}, not a profile: -f takes a regular file")
 
 
-@pytest.mark.parametrize("what,make,kind", [n for n in NOT_REGULAR if n[0] in ("fifo", "directory")],
-                         ids=[n for n, _, _ in NOT_REGULAR if n in ("fifo", "directory")])
+NOT_REGULAR_LIB = [n for n in NOT_REGULAR if n[0] in ("fifo", "directory")]
+
+
+@pytest.mark.parametrize("what,make,kind", NOT_REGULAR_LIB, ids=[n for n, _, _ in NOT_REGULAR_LIB])
 def test_stage_lib_must_be_a_regular_file(edfpipe_bin, tmp_path, what, make, kind):
     # Before: dlopen() on a FIFO waited for a writer forever.
     path = make(tmp_path)
-    start = time.monotonic()
-    res = edfit.run_cli(edfpipe_bin, ["--stage-lib", path, "--check-profile"], timeout=10)
-    assert time.monotonic() - start < 5, f"took {time.monotonic() - start:.1f} s"
-    rejects(res)
-    assert error_lines(res) == [f"--stage-lib {path}: {kind}, not a shared library: --stage-lib takes a regular file"], \
-        res.describe()
+    refused_at_once(edfpipe_bin, ["--stage-lib", path, "--check-profile"],
+                    f"--stage-lib {path}: {kind}, not a shared library: --stage-lib takes a regular file")
 
 
 def test_profile_symlink_to_a_regular_file_is_followed(edfpipe_bin, tmp_path):
