@@ -407,13 +407,41 @@ struct TxPort {
     std::array<uint32_t, kMaxClasses> misses{};
     std::array<uint64_t, kMaxClasses> bytes{};
     std::array<Histogram::Burst, kMaxClasses> lat{};
-    for (size_t k = 0; k < sent; ++k) {
+    // Egress serves a queue for a quantum at a time, so a burst comes in runs of one class; RX
+    // stamps its whole burst with one arrival time, so within a run the latency changes only
+    // where the arrival does. A run is summed in registers, its latency converted and bucketed
+    // once per arrival, and each counter stored once per run: a read-modify-write of the same
+    // counter per packet made each packet wait for the previous one's store.
+    for (size_t k = 0; k < sent;) {
       const uint8_t c = cls[k];
-      bytes[c] += len[k];
-      misses[c] += now > deadline[k];
-      const uint64_t ns = app.tsc.cycles_to_ns(now > arrival[k] ? now - arrival[k] : 0);
-      st.latency[c].record_bucket(ns);
-      lat[c].add(ns);
+      Histogram& h = st.latency[c];
+      Histogram::Burst run;
+      uint64_t run_bytes = 0;
+      uint32_t run_misses = 0;
+      uint64_t at = arrival[k] + 1;  // differs from arrival[k]: the first packet converts
+      uint64_t ns = 0;
+      size_t bucket = 0;
+      uint64_t in_bucket = 0;
+      for (; k < sent && cls[k] == c; ++k) {
+        run_bytes += len[k];
+        run_misses += now > deadline[k];
+        if (arrival[k] != at) {
+          at = arrival[k];
+          ns = app.tsc.cycles_to_ns(now > at ? now - at : 0);
+          const size_t b = Histogram::bucket_of(ns);
+          if (b != bucket) {
+            if (in_bucket) h.record_in_bucket(bucket, in_bucket);
+            bucket = b;
+            in_bucket = 0;
+          }
+        }
+        ++in_bucket;
+        run.add(ns);
+      }
+      h.record_in_bucket(bucket, in_bucket);
+      lat[c].merge(run);
+      bytes[c] += run_bytes;
+      misses[c] += run_misses;
     }
     for (size_t c = 0; c < kMaxClasses; ++c) {
       if (lat[c].count == 0) continue;

@@ -63,8 +63,16 @@ class Histogram {
       min = ns < min ? ns : min;
       max = ns > max ? ns : max;
     }
+    void merge(const Burst& o) {
+      count += o.count;
+      sum += o.sum;
+      min = o.min < min ? o.min : min;
+      max = o.max > max ? o.max : max;
+    }
   };
   void record_bucket(uint64_t ns) { counter_add(counts_[bucket_of(ns)], 1); }
+  // n values that all fall in bucket b (= bucket_of(each)), counted with one store.
+  void record_in_bucket(size_t b, uint64_t n) { counter_add(counts_[b], n); }
   void record_burst(const Burst& b) {
     if (b.count == 0) return;
     counter_add(count_, b.count);

@@ -241,5 +241,44 @@ TEST(Histogram, BurstRecordsAsOneByOne) {
   for (size_t k = 0; k < Histogram::kBuckets; ++k) ASSERT_EQ(burst->bucket_count(k), one->bucket_count(k)) << k;
 }
 
+// TX's form: a burst split into runs, each run's values counted per bucket with
+// record_in_bucket(bucket, n) and its Burst merged into the burst's; the histogram ends exactly as
+// record() on each value leaves it. Values repeat, as a burst's latencies do.
+TEST(Histogram, RunsRecordAsOneByOne) {
+  std::mt19937_64 rng(7);
+  for (int round = 0; round < 300; ++round) {  // fresh histograms: each round's min and max count
+    auto one = std::make_unique<Histogram>(), runs = std::make_unique<Histogram>();
+    Histogram::Burst whole;
+    const size_t n_runs = rng() % 5;  // empty bursts too
+    for (size_t r = 0; r < n_runs; ++r) {
+      Histogram::Burst run;
+      size_t bucket = 0;
+      uint64_t in_bucket = 0;
+      uint64_t ns = 0;
+      const size_t n = 1 + rng() % 20;
+      for (size_t k = 0; k < n; ++k) {
+        if (k == 0 || rng() % 4 == 0) ns = rng() >> (rng() % 64);  // a new value now and then
+        one->record(ns);
+        run.add(ns);
+        const size_t b = Histogram::bucket_of(ns);
+        if (b != bucket) {
+          if (in_bucket) runs->record_in_bucket(bucket, in_bucket);
+          bucket = b;
+          in_bucket = 0;
+        }
+        ++in_bucket;
+      }
+      runs->record_in_bucket(bucket, in_bucket);
+      whole.merge(run);
+    }
+    runs->record_burst(whole);
+    ASSERT_EQ(runs->count(), one->count()) << round;
+    ASSERT_EQ(runs->sum_ns(), one->sum_ns()) << round;
+    ASSERT_EQ(runs->min_ns(), one->min_ns()) << round;
+    ASSERT_EQ(runs->max_ns(), one->max_ns()) << round;
+    for (size_t k = 0; k < Histogram::kBuckets; ++k) ASSERT_EQ(runs->bucket_count(k), one->bucket_count(k)) << round << " " << k;
+  }
+}
+
 }  // namespace
 }  // namespace edf
