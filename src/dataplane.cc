@@ -365,9 +365,8 @@ struct TxQueues {
   // Inlined into the egress machine's DRR loop, which calls it up to twice per packet: as a call
   // it was its own 5 % of perf samples in single-lcore fwd (docs/scaling.md says how to profile).
   [[gnu::always_inline]] std::optional<uint32_t> head_bytes(size_t c) {
-    if (tp.n_workers == 1) {
+    if (tp.n_workers == 1) {  // one worker: pop() takes from staged[c][0], no head_worker store
       if (!refill(c, 0)) return std::nullopt;
-      tp.head_worker[c] = 0;
       return rte_pktmbuf_pkt_len(tp.staged[c][0].front());
     }
     size_t w = 0;
@@ -378,7 +377,7 @@ struct TxQueues {
     tp.head_worker[c] = static_cast<uint8_t>(w);
     return rte_pktmbuf_pkt_len(tp.staged[c][w].front());
   }
-  rte_mbuf* pop(size_t c) { return tp.staged[c][tp.head_worker[c]].pop(); }
+  rte_mbuf* pop(size_t c) { return tp.staged[c][tp.n_workers == 1 ? 0 : tp.head_worker[c]].pop(); }
 };
 
 // The NIC side of one output port (egress.h's Port): tx_burst, and the counters of what it took

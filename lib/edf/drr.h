@@ -61,31 +61,46 @@ class Drr {
   // queue, with the same deficit, on the next call. Returns the number of packets popped.
   template <typename Queues, typename Admit>
   size_t serve(Queues& q, size_t max_packets, Admit&& admit) {
+    if (n_ == 0) return 0;
+    // The current queue, its turn flag and its deficit live in locals and are stored back when
+    // the turn moves on or the call returns: as members they were re-read after every pop (the
+    // caller's pop may write memory of the same type), a store-to-load wait per packet.
+    size_t cur = cur_;
+    bool fresh = fresh_;
+    uint64_t deficit = deficit_[cur];
+    auto move_on = [&](uint64_t left) {
+      deficit_[cur] = left;
+      cur = cur + 1 == n_ ? 0 : cur + 1;
+      fresh = true;
+      deficit = deficit_[cur];
+    };
     size_t sent = 0;
     size_t empty_visits = 0;  // consecutive queues found empty: stop after a full idle cycle
-    while (sent < max_packets && n_ > 0) {
-      const std::optional<uint32_t> head_or_empty = q.head_bytes(cur_);
+    while (sent < max_packets) {
+      const std::optional<uint32_t> head_or_empty = q.head_bytes(cur);
       if (!head_or_empty) {
-        deficit_[cur_] = 0;  // an idle queue does not bank credit
-        advance();
+        move_on(0);  // an idle queue does not bank credit
         if (++empty_visits >= n_) break;
         continue;
       }
       empty_visits = 0;
       const uint32_t head = *head_or_empty;
-      if (fresh_) {
-        deficit_[cur_] += quantum_[cur_];
-        fresh_ = false;
+      if (fresh) {
+        deficit += quantum_[cur];
+        fresh = false;
       }
-      if (head > deficit_[cur_]) {
-        advance();  // keep the remainder for this queue's next turn
+      if (head > deficit) {
+        move_on(deficit);  // keep the remainder for this queue's next turn
         continue;
       }
       if (!admit(head)) break;
-      deficit_[cur_] -= head;
-      q.pop(cur_);
+      deficit -= head;
+      q.pop(cur);
       ++sent;
     }
+    deficit_[cur] = deficit;
+    cur_ = cur;
+    fresh_ = fresh;
     return sent;
   }
 
@@ -95,11 +110,6 @@ class Drr {
   }
 
  private:
-  void advance() {
-    cur_ = cur_ + 1 == n_ ? 0 : cur_ + 1;
-    fresh_ = true;
-  }
-
   std::array<uint32_t, kMaxQueues> quantum_{};
   std::array<uint64_t, kMaxQueues> deficit_{};
   size_t n_ = 0;
