@@ -70,13 +70,25 @@ struct RxQueues {
     }
     return rte_pktmbuf_pkt_len(in.staged.front());
   }
-  // Everything staged on input i, up to max (refilled first if empty): what DRR would serve when
-  // i is the only input.
-  size_t take_all(size_t i, size_t max) {
-    if (!head_bytes(i)) return 0;
-    auto& staged = rx.inputs[i].staged;
-    while (n_popped < max && !staged.empty()) pop(i);
-    return n_popped;
+  // What DRR would serve when input i is the only one: each poll, one burst, first come first
+  // served. It goes from rx_burst straight into `popped`, counted here; the caller stamps its
+  // arrival while it parses. The staging queue exists for DRR's look at a head, which a lone
+  // input never needs (staging and then popping was two more passes over each burst).
+  size_t take_burst(size_t i, size_t max) {
+    if (!refill) return 0;  // a lone input never stages: nothing is left to serve while draining
+    const RxInput& in = rx.inputs[i];
+    const uint16_t n = rte_eth_rx_burst(in.port, in.queue, popped.data(), static_cast<uint16_t>(max));
+    uint64_t bytes = 0;
+    for (uint16_t k = 0; k < n; ++k) {
+      rte_prefetch0(rte_pktmbuf_mtod(popped[k], void*));  // the headers, parsed next
+      bytes += rte_pktmbuf_pkt_len(popped[k]);
+    }
+    if (n) {
+      counter_add(lc.stats->rx, n);
+      counter_add(lc.stats->rx_bytes, bytes);
+    }
+    n_popped = n;
+    return n;
   }
   void pop(size_t i) {
     popped[n_popped] = rx.inputs[i].staged.pop();
@@ -94,9 +106,10 @@ size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
   RxRole& rx = *lc.rx;
   RxQueues q(lc, running, now);
   // DRR over a single input serves it first come, first served, a burst at a time: skip the
-  // per-packet deficit bookkeeping and take the burst as it comes (its staged queue is always
-  // empty here, since a poll takes a whole burst).
-  const size_t n = rx.inputs.size() == 1 ? q.take_all(0, app.fixed.burst) : rx.drr.serve(q, app.fixed.burst);
+  // per-packet deficit bookkeeping and the staging, and take the burst as it comes. Its packets
+  // are stamped with their arrival below; staged ones were stamped when their burst came.
+  const bool lone = rx.inputs.size() == 1;
+  const size_t n = lone ? q.take_burst(0, app.fixed.burst) : rx.drr.serve(q, app.fixed.burst);
   if (n == 0) return 0;
   LcoreStats& st = *lc.stats;
   if (!lc.rt.forwarding) {  // shell `stop`: arrivals are counted and freed, not left to the NIC
@@ -118,6 +131,7 @@ size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
   size_t n_bad = 0;
 
   const uint8_t other_class = app.fixed.other_class;
+  const uint16_t lone_out = rx.inputs[0].out_port;
   std::array<uint32_t, kMaxClasses> cls_rx{};
   std::array<uint64_t, kMaxClasses> cls_bytes{};
   std::array<uint32_t, kFrameKindCount> kinds{};
@@ -142,10 +156,11 @@ size_t rx_poll(LcoreContext& lc, uint64_t now, bool running) {
       w = worker_of(h, W);
     }
     PacketMeta* md = meta(m);
+    if (lone) md->arrival_tsc = now;
     md->deadline_tsc = md->arrival_tsc + lc.rt.budget_tsc[c];
     md->l4_offset = r.udp.l4_offset;
     md->payload_len = r.udp.payload_len;
-    md->out_port = rx.inputs[q.popped_from[k]].out_port;
+    md->out_port = lone ? lone_out : rx.inputs[q.popped_from[k]].out_port;
     md->cls = c;
     md->l3 = static_cast<uint8_t>(r.udp.ip_version | (r.udp.l3_offset == 18 ? 0x10u : 0u));
     dest[n_good] = static_cast<uint16_t>(w * Q + app.queue_of[c]);
