@@ -393,6 +393,22 @@ struct TxQueues {
     return rte_pktmbuf_pkt_len(tp.staged[c][w].front());
   }
   rte_mbuf* pop(size_t c) { return tp.staged[c][tp.n_workers == 1 ? 0 : tp.head_worker[c]].pop(); }
+  // The rest of a DRR turn in one pass (drr.h): staged heads of queue c while they fit `deficit`
+  // and admit() takes them, at most max, into out. One worker only (with several, each head is a
+  // merge); what is staged only, so that a refill stays with head_bytes().
+  template <typename Admit>
+  size_t take_while(size_t c, uint64_t& deficit, size_t max, Admit& admit, rte_mbuf** out) {
+    if (tp.n_workers != 1) return 0;
+    uint64_t d = deficit;
+    const size_t n = tp.staged[c][0].pop_while(out, max, [&](rte_mbuf* m) {
+      const uint32_t len = rte_pktmbuf_pkt_len(m);
+      if (len > d || !admit(len)) return false;
+      d -= len;
+      return true;
+    });
+    deficit = d;
+    return n;
+  }
 };
 
 // The NIC side of one output port (egress.h's Port): tx_burst, and the counters of what it took

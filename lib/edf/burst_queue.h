@@ -20,6 +20,17 @@ class BurstQueue {
   [[nodiscard]] size_t size() const { return count_ - head_; }
   [[nodiscard]] T front() const { return items_[head_]; }
   T pop() { return items_[head_++]; }
+  // Pops from the front into out while ok(front) holds, at most max; returns how many. The head
+  // index stays in a register for the whole run (a scheduler's turn over one queue), not one
+  // store and reload per item.
+  template <typename Pred>
+  size_t pop_while(T* out, size_t max, Pred&& ok) {
+    size_t h = head_;
+    size_t k = 0;
+    while (k < max && h < count_ && ok(items_[h])) out[k++] = items_[h++];
+    head_ = h;
+    return k;
+  }
 
   // Storage to refill into; only valid when empty(). Call filled(n) with how many were written.
   [[nodiscard]] T* refill_area() {

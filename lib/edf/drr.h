@@ -10,6 +10,11 @@
 //   std::optional<uint32_t> head_bytes(size_t i) -- size of the head packet in bytes, or
 //                                                    std::nullopt when the queue is empty
 //   void pop(size_t i)                            -- hand the head packet on (the caller's emit step)
+// and optionally, to serve a turn in one call instead of a head_bytes() and pop() per packet:
+//   size_t take_while(size_t i, uint64_t& deficit, size_t max, Admit& admit) -- pops heads of i
+//       while each fits `deficit` (which it lowers) and admit(bytes) accepts it, at most max;
+//       returns how many. It may stop early (say, at the end of what it holds): DRR then asks
+//       head_bytes() as usual. The order and the deficits are those of the packet-by-packet loop.
 // "Empty" and "a head of 0 bytes" are different answers on purpose: a zero-length frame is a packet
 // like any other (RX pops it and counts it as a runt); were 0 to mean empty, it would sit at the
 // head of its queue for ever and the queue would never be polled again.
@@ -97,6 +102,11 @@ class Drr {
       deficit -= head;
       q.pop(cur);
       ++sent;
+      // A Queues that can pop a run of heads in one call serves the rest of this turn there: the
+      // heads that fit the deficit and that admit() accepts, up to the burst. The loop then looks
+      // at the head as before (empty, too large, refused, or the burst is done).
+      if constexpr (requires(uint64_t& d) { q.take_while(cur, d, max_packets, admit); })
+        sent += q.take_while(cur, deficit, max_packets - sent, admit);
     }
     deficit_[cur] = deficit;
     cur_ = cur;

@@ -136,6 +136,14 @@ class Egress {
     // of single-lcore fwd under perf.
     [[gnu::always_inline]] std::optional<uint32_t> head_bytes(size_t i) { return q.head_bytes(i); }
     [[gnu::always_inline]] void pop(size_t i) { out[n++] = q.pop(i); }
+    // DRR's run of one queue in one call (drr.h), when the queues offer it.
+    template <typename Admit>
+      requires requires(Queues& qs, uint64_t& d, Admit& a, Pkt* o) { qs.take_while(size_t{}, d, size_t{}, a, o); }
+    size_t take_while(size_t i, uint64_t& deficit, size_t max, Admit& admit) {
+      const size_t k = q.take_while(i, deficit, max, admit, out.data() + n);
+      n += k;
+      return k;
+    }
   };
   template <typename Q>
   struct OneQueue {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <deque>
 #include <random>
 #include <vector>
@@ -19,6 +20,29 @@ TEST(BurstQueue, StartsEmpty) {
   int calls = 0;
   q.drain([&](const int*, size_t) { ++calls; });
   EXPECT_EQ(calls, 0);  // nothing to drain: the callback is not called
+}
+
+// pop_while takes the front items while the predicate holds, at most max, in order, and leaves
+// the rest exactly as pop() one at a time would.
+TEST(BurstQueue, PopWhileStopsAtThePredicateTheMaxOrTheEnd) {
+  BurstQueue<uint32_t, 16> q;
+  uint32_t* area = q.refill_area();
+  for (uint32_t i = 0; i < 10; ++i) area[i] = i;
+  q.filled(10);
+  std::array<uint32_t, 16> out{};
+  EXPECT_EQ(q.pop_while(out.data(), 16, [](uint32_t v) { return v < 3; }), 3u);  // the predicate
+  EXPECT_EQ(out[0], 0u);
+  EXPECT_EQ(out[2], 2u);
+  EXPECT_EQ(q.front(), 3u);  // the refused item is still the head
+  EXPECT_EQ(q.pop_while(out.data(), 2, [](uint32_t) { return true; }), 2u);  // the max
+  EXPECT_EQ(out[0], 3u);
+  EXPECT_EQ(out[1], 4u);
+  EXPECT_EQ(q.size(), 5u);
+  EXPECT_EQ(q.pop_while(out.data(), 0, [](uint32_t) { return true; }), 0u);
+  EXPECT_EQ(q.pop_while(out.data(), 16, [](uint32_t) { return true; }), 5u);  // the end
+  EXPECT_EQ(out[4], 9u);
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.pop_while(out.data(), 16, [](uint32_t) { return true; }), 0u);  // empty: nothing
 }
 
 TEST(BurstQueue, RefillPeekPopInOrder) {

@@ -275,6 +275,56 @@ TEST(Drr, InterruptedServingMatchesUninterrupted) {
   EXPECT_EQ(b.served_packets[3], 300u);
 }
 
+// FakeQueues that can also serve a turn in one call (drr.h's optional take_while). It takes at
+// most what it holds without a top-up, and at most `cap` heads a call (random), so it often stops
+// early and DRR's own loop has to finish the turn, as with edfpipe's staged TX queues.
+struct RunQueues : FakeQueues {
+  using FakeQueues::FakeQueues;
+  std::mt19937 cap_gen{5};
+  uint64_t runs = 0;  // heads popped by take_while
+  template <typename Admit>
+  size_t take_while(size_t i, uint64_t& deficit, size_t max, Admit& admit) {
+    const size_t cap = cap_gen() % 6;
+    size_t k = 0;
+    while (k < max && k < cap && !q[i].empty() && q[i].front() <= deficit && admit(q[i].front())) {
+      deficit -= q[i].front();
+      pop(i);
+      ++k;
+    }
+    runs += k;
+    return k;
+  }
+};
+
+// Serving runs in one call changes nothing: with random bursts, admit() refusals and a queue that
+// runs dry, the pops and every deficit are those of the packet-by-packet loop.
+TEST(Drr, RunsTakenInOneCallMatchPacketByPacket) {
+  const std::array<uint32_t, 5> quanta{1500, 700, 3000, 64, 10000};
+  Drr<8> plain(quanta), bulk(quanta);
+  FakeQueues a(31);
+  RunQueues b(31);
+  a.backlog = b.backlog = true;
+  a.min_size[3] = b.min_size[3] = 0;  // queue 3 is finite
+  for (uint32_t i = 0; i < 300; ++i) {
+    a.q[3].push_back(64 + i);
+    b.q[3].push_back(64 + i);
+  }
+  std::mt19937 rng(8);
+  for (int call = 0; call < 20000; ++call) {
+    const size_t max_packets = rng() % 48;
+    const auto allow = static_cast<uint32_t>(rng() % 40);  // admit this many, then refuse
+    uint32_t admitted_a = 0, admitted_b = 0;
+    const size_t sa = plain.serve(a, max_packets, [&](uint32_t) { return admitted_a < allow && ++admitted_a; });
+    const size_t sb = bulk.serve(b, max_packets, [&](uint32_t) { return admitted_b < allow && ++admitted_b; });
+    ASSERT_EQ(sa, sb) << "call " << call;
+    ASSERT_EQ(plain.current(), bulk.current()) << "call " << call;
+    for (size_t i = 0; i < quanta.size(); ++i) ASSERT_EQ(plain.deficit(i), bulk.deficit(i)) << "call " << call;
+  }
+  ASSERT_EQ(a.pops, b.pops);
+  EXPECT_EQ(a.served_bytes, b.served_bytes);
+  EXPECT_GT(b.runs, b.pops.size() / 4);  // the one-call path did a good share of the work
+}
+
 TEST(Drr, PacketsAreConservedAndFifoWithinAQueue) {
   // Finite random queues, served to empty: every packet comes out once, in order per queue.
   const std::array<uint32_t, 4> quanta{500, 1500, 2500, 128};
