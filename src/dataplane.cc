@@ -50,45 +50,42 @@ struct RxQueues {
   bool refill;  // false while draining: serve what is staged, poll the NIC no more
   uint64_t now;
 
+  // One rx_burst of input `in` into area, at most max frames: counted in rx and rx_bytes, each
+  // frame's headers prefetched for the parse and, with kStamp, its arrival set to this poll's.
+  template <bool kStamp>
+  [[gnu::always_inline]] uint16_t receive(const RxInput& in, rte_mbuf** area, size_t max) {
+    const uint16_t n = rte_eth_rx_burst(in.port, in.queue, area, static_cast<uint16_t>(max));
+    if (n == 0) return 0;
+    uint64_t bytes = 0;
+    for (uint16_t k = 0; k < n; ++k) {
+      rte_prefetch0(rte_pktmbuf_mtod(area[k], void*));
+      bytes += rte_pktmbuf_pkt_len(area[k]);
+      if constexpr (kStamp) meta(area[k])->arrival_tsc = now;
+    }
+    counter_add(lc.stats->rx, n);
+    counter_add(lc.stats->rx_bytes, bytes);
+    return n;
+  }
+  // DRR's view of input i: a staged burst, refilled (and stamped: it may wait for later polls)
+  // when empty.
   std::optional<uint32_t> head_bytes(size_t i) {
     RxInput& in = rx.inputs[i];
     if (in.staged.empty()) {
       if (!refill) return std::nullopt;
-      rte_mbuf** area = in.staged.refill_area();
-      const uint16_t n = rte_eth_rx_burst(in.port, in.queue, area,
-                                          static_cast<uint16_t>(lc.t->fixed.burst));
+      const uint16_t n = receive<true>(in, in.staged.refill_area(), lc.t->fixed.burst);
       in.staged.filled(n);
       if (n == 0) return std::nullopt;
-      uint64_t bytes = 0;
-      for (uint16_t k = 0; k < n; ++k) {
-        rte_prefetch0(rte_pktmbuf_mtod(area[k], void*));  // the headers, parsed once DRR takes it
-        bytes += rte_pktmbuf_pkt_len(area[k]);
-        meta(area[k])->arrival_tsc = now;
-      }
-      counter_add(lc.stats->rx, n);
-      counter_add(lc.stats->rx_bytes, bytes);
     }
     return rte_pktmbuf_pkt_len(in.staged.front());
   }
   // What DRR would serve when input i is the only one: each poll, one burst, first come first
-  // served. It goes from rx_burst straight into `popped`, counted here; the caller stamps its
-  // arrival while it parses. The staging queue exists for DRR's look at a head, which a lone
-  // input never needs (staging and then popping was two more passes over each burst).
+  // served. It goes from rx_burst straight into `popped`; the caller stamps its arrival while it
+  // parses. The staging queue exists for DRR's look at a head, which a lone input never needs
+  // (staging and then popping was two more passes over each burst).
   size_t take_burst(size_t i, size_t max) {
     if (!refill) return 0;  // a lone input never stages: nothing is left to serve while draining
-    const RxInput& in = rx.inputs[i];
-    const uint16_t n = rte_eth_rx_burst(in.port, in.queue, popped.data(), static_cast<uint16_t>(max));
-    uint64_t bytes = 0;
-    for (uint16_t k = 0; k < n; ++k) {
-      rte_prefetch0(rte_pktmbuf_mtod(popped[k], void*));  // the headers, parsed next
-      bytes += rte_pktmbuf_pkt_len(popped[k]);
-    }
-    if (n) {
-      counter_add(lc.stats->rx, n);
-      counter_add(lc.stats->rx_bytes, bytes);
-    }
-    n_popped = n;
-    return n;
+    n_popped = receive<false>(rx.inputs[i], popped.data(), max);
+    return n_popped;
   }
   void pop(size_t i) {
     popped[n_popped] = rx.inputs[i].staged.pop();
