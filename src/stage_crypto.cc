@@ -54,6 +54,7 @@
 #include <string_view>
 
 #include "edf/classifier.h"
+#include "edf/ones_complement.h"
 #include "stages.h"
 
 namespace edf {
@@ -343,12 +344,8 @@ void crypto_worker_stop(void* /*config*/, void* state) {
 
 // ---------------------------------------------------------------- per packet
 
-// One's-complement helpers (RFC 1071) on 16-bit words as they lie in memory, so that sums over
-// packet bytes (rte_raw_cksum) and header fields mix without byte swaps.
-inline uint32_t fold(uint32_t s) {
-  s = (s & 0xffff) + (s >> 16);
-  return (s & 0xffff) + (s >> 16);
-}
+// 16-bit words as they lie in memory, so that one's-complement sums (RFC 1071) over packet bytes
+// (rte_raw_cksum) and header fields mix without byte swaps; edf/ones_complement.h folds them.
 inline uint16_t load16(const uint8_t* p) {
   uint16_t v;
   std::memcpy(&v, p, 2);
@@ -380,7 +377,7 @@ void fix_headers(const edfpipe_pkt& pkt, int delta, uint16_t old_sum, uint16_t n
   uint32_t s = static_cast<uint16_t>(~old_ck);
   s += 2u * static_cast<uint16_t>(~old_len) + static_cast<uint16_t>(~old_sum);
   s += 2u * new_len + new_sum;
-  uint16_t ck = static_cast<uint16_t>(~fold(s));
+  uint16_t ck = static_cast<uint16_t>(~ones_fold32(s));
   if (ck == 0) ck = 0xffff;  // 0 means "no checksum" over UDP (RFC 768)
   store16(udp + 6, ck);
 }

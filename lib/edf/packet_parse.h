@@ -29,6 +29,7 @@
 #include <string_view>
 
 #include "edf/drop_reason.h"
+#include "edf/ones_complement.h"
 
 namespace edf {
 
@@ -100,8 +101,7 @@ struct ParseResult {
 // depend on byte order (RFC 1071, 2.B), and five loads cost less than twenty byte reads, once per
 // packet. A trailing odd byte is not summed (IPv4 headers are multiples of 4 bytes).
 // The common 20-byte header is summed unrolled, and the carries are folded a fixed number of
-// times: a fold loop ran once or twice depending on the header's bytes, a branch the CPU could
-// not predict from one packet to the next.
+// times (edf/ones_complement.h).
 namespace parse_detail {
 inline uint64_t sum_words(const uint8_t* p, size_t n_words) {
   uint64_t sum = 0;
@@ -112,14 +112,6 @@ inline uint64_t sum_words(const uint8_t* p, size_t n_words) {
   }
   return sum;
 }
-// A sum of at most 2^32 32-bit words folded to 16 bits (never 0 unless the sum was 0).
-inline uint16_t fold16(uint64_t sum) {
-  sum = (sum & 0xffffffffu) + (sum >> 32);  // < 2^33
-  sum = (sum & 0xffffu) + (sum >> 16);      // < 2^17 + 2^16
-  sum = (sum & 0xffffu) + (sum >> 16);      // <= 0x10001
-  sum = (sum & 0xffffu) + (sum >> 16);      // <= 0xffff
-  return static_cast<uint16_t>(sum);
-}
 }  // namespace parse_detail
 
 inline uint16_t ipv4_header_sum(const uint8_t* hdr, size_t len) {
@@ -129,7 +121,7 @@ inline uint16_t ipv4_header_sum(const uint8_t* hdr, size_t len) {
     std::memcpy(&w, hdr + len / 4 * 4, sizeof w);
     sum += w;
   }
-  auto folded = parse_detail::fold16(sum);
+  auto folded = ones_fold64(sum);
   if constexpr (std::endian::native == std::endian::little) folded = static_cast<uint16_t>((folded << 8) | (folded >> 8));
   return folded;
 }

@@ -11,6 +11,8 @@
 #include <array>
 #include <cstdint>
 
+#include "edf/ones_complement.h"
+
 namespace edf {
 
 class PortMap {
@@ -37,11 +39,7 @@ class PortMap {
   uint32_t sum = static_cast<uint16_t>(~checksum);
   sum += static_cast<uint16_t>(~old_word);
   sum += new_word;
-  // At most 3 * 0xffff: two folds always suffice (a loop's data-dependent trip count was a
-  // branch mispredicted from packet to packet).
-  sum = (sum & 0xffff) + (sum >> 16);  // <= 0x10001
-  sum = (sum & 0xffff) + (sum >> 16);  // <= 0xffff
-  return static_cast<uint16_t>(~sum);
+  return static_cast<uint16_t>(~ones_fold32(sum));
 }
 
 inline bool PortMap::rewrite(uint8_t* udp) const {

@@ -168,5 +168,27 @@ TEST(PortMap, ChecksumUpdate16Rfc1624Example) {
   EXPECT_EQ(checksum_update16(0x1234, 0xabcd, 0xabcd), 0x1234);
 }
 
+// The fixed folds equal the usual loop for every 32-bit sum near the carries' edges and for
+// random 32- and 64-bit sums, all-ones included.
+TEST(OnesComplement, FixedFoldsMatchTheLoop) {
+  auto loop = [](uint64_t s) {
+    while (s >> 16) s = (s & 0xffff) + (s >> 16);
+    return static_cast<uint16_t>(s);
+  };
+  for (uint64_t base : {uint64_t{0}, uint64_t{0xfffe}, uint64_t{0x1fffe}, uint64_t{0xfffeffff}, uint64_t{0xffff0000}})
+    for (uint64_t d = 0; d < 70000; ++d) {
+      const auto s = static_cast<uint32_t>(base + d);
+      ASSERT_EQ(ones_fold32(s), loop(s)) << std::hex << s;
+    }
+  ASSERT_EQ(ones_fold32(0xffffffffu), loop(0xffffffffu));
+  ASSERT_EQ(ones_fold64(~uint64_t{0}), loop(~uint64_t{0}));
+  std::mt19937_64 rng(1624);
+  for (int i = 0; i < 200000; ++i) {
+    const uint64_t s = rng() >> (rng() % 64);
+    ASSERT_EQ(ones_fold32(static_cast<uint32_t>(s)), loop(static_cast<uint32_t>(s))) << std::hex << s;
+    ASSERT_EQ(ones_fold64(s), loop(s)) << std::hex << s;
+  }
+}
+
 }  // namespace
 }  // namespace edf
