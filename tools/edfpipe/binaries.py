@@ -1,6 +1,6 @@
 """Where the project's binaries are, for tools run from the source tree or after `meson install`.
 
-find("edfpipe") looks, in order, at the environment variable (EDFPIPE, EDFGEN), a build directory
+find("edfpipe") looks, in order, at the environment variable (EDFPIPE, EDFGEN, HOP_FLOOR), a build directory
 given by the caller, the source tree's own build directories, then PATH. It never guesses further:
 a binary that is not found is an error that says how to build it.
 """
@@ -13,8 +13,8 @@ SOURCE_ROOT = Path(__file__).resolve().parent.parent.parent
 # Build directories searched in the source tree, in order; tools/build.sh builds into `build`.
 BUILD_DIRS = ("build", "build-gen")
 # Where meson puts each binary inside a build directory.
-BUILD_SUBDIR = {"edfpipe": "src", "edfgen": "tools/edfgen"}
-ENV_VAR = {"edfpipe": "EDFPIPE", "edfgen": "EDFGEN"}
+BUILD_SUBDIR = {"edfpipe": "src", "edfgen": "tools/edfgen", "edfpipe_hop_floor": "tests/bench"}
+ENV_VAR = {"edfpipe": "EDFPIPE", "edfgen": "EDFGEN", "edfpipe_hop_floor": "HOP_FLOOR"}
 
 
 class NotFound(RuntimeError):
@@ -22,7 +22,8 @@ class NotFound(RuntimeError):
 
 
 def find(name: str, build=None) -> str:
-    """The path of binary `name` ("edfpipe" or "edfgen"); raises NotFound. A relative `build`
+    """The path of binary `name` ("edfpipe", "edfgen" or fwd-bench's "edfpipe_hop_floor"); raises
+    NotFound. A relative `build`
     directory is taken from the source tree's root."""
     var = ENV_VAR[name]
     if os.environ.get(var):
