@@ -35,7 +35,8 @@
 //
 // The run fails loudly: a packet dropped (any reason), a frame not forwarded as fwd must, no frame
 // back for a second, an EAL or set-up error, a pipeline that does not drain, or a frame or mbuf
-// missing at the end gives SkipWithError and a non-zero exit status.
+// missing at the end gives SkipWithError and a non-zero exit status; so does a --benchmark_filter
+// that matches nothing.
 //
 // Run: BUILD/tests/bench/edfpipe_path_bench [benchmark flags] [-- edfpipe options], e.g.
 //   edfpipe_path_bench --benchmark_repetitions=3 -- -f conf/edfpipe.ini
@@ -313,7 +314,9 @@ int run(edf::AppContext& app) {
     rc = fail(st);
   } else {
     g_path = &p;
-    benchmark::RunSpecifiedBenchmarks();
+    // A filter that matches nothing runs nothing: that is a failure, not a pass.
+    if (benchmark::RunSpecifiedBenchmarks() == 0)
+      rc = fail(edf::Status::error("no benchmark ran (does --benchmark_filter match BM_Path?)"));
     g_path = nullptr;
     if (!edf::drain(app)) rc = fail(edf::Status::error("the pipeline did not drain within drain_ms"));
   }
