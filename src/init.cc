@@ -410,9 +410,12 @@ std::vector<MempoolReport> close_ports_and_check_pools(AppContext& app) {
     delete_on_socket(lc->rx);
     delete_on_socket(lc->edf);
     delete_on_socket(lc->tx);
+    delete_on_socket(lc->stats);
     delete_on_socket(lc);
   }
   app.lcores.clear();
+  delete_on_socket(app.ctl_stats);
+  app.ctl_stats = nullptr;
   for (DataTables* t : app.tables) delete_on_socket(t);
   app.tables.clear();
   return out;

@@ -37,7 +37,7 @@ constexpr uint64_t rte_eth_stats::*kNicCounts[] = {&rte_eth_stats::ipackets, &rt
 std::vector<const LcoreStats*> all_stats(const AppContext& app) {
   std::vector<const LcoreStats*> all;
   for (const LcoreContext* lc : app.lcores) all.push_back(lc->stats);
-  all.push_back(app.ctl_stats);
+  if (app.ctl_stats) all.push_back(app.ctl_stats);  // null once the contexts are freed
   return all;
 }
 
