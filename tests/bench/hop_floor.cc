@@ -37,8 +37,8 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
-#include <system_error>
 #include <string_view>
+#include <system_error>
 
 #include "edf/eal_args.h"
 #include "edf/parse_num.h"
