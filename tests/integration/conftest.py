@@ -4,6 +4,8 @@ Environment (set by tests/integration/meson.build; set them by hand to run the s
   EDFPIPE        the edfpipe binary (required)
   EDFPCAP        tools/edfpcap.py (default: the one in this source tree)
   ALLOC_COUNTER  the built alloc_counter LD_PRELOAD library (required by test_alloc.py)
+  HOP_FLOOR      the built edfpipe_hop_floor (required by test_fwd_bench.py; set when the build has
+                 the benchmarks, -Dbenchmarks=true, the default)
 
 Tests that start DPDK take the `edfpipe` fixture, which is parametrized over two memory modes:
 `--no-huge -m 512` and hugepages with `--in-memory` (and `--mbufs 4095`, as 512 hugepages of
