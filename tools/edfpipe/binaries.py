@@ -1,8 +1,8 @@
 """Where the project's binaries are, for tools run from the source tree or after `meson install`.
 
-find("edfpipe") looks, in order, at the environment variable (EDFPIPE, EDFGEN, HOP_FLOOR), a build directory
-given by the caller, the source tree's own build directories, then PATH. It never guesses further:
-a binary that is not found is an error that says how to build it.
+find("edfpipe") looks, in order, at the environment variable (EDFPIPE, EDFGEN, HOP_FLOOR), a
+build directory given by the caller, the source tree's own build directories, then PATH. It never
+guesses further: a binary that is not found is an error that says how to build it.
 """
 import os
 import shutil
@@ -22,9 +22,8 @@ class NotFound(RuntimeError):
 
 
 def find(name: str, build=None) -> str:
-    """The path of binary `name` ("edfpipe", "edfgen" or fwd-bench's "edfpipe_hop_floor"); raises
-    NotFound. A relative `build`
-    directory is taken from the source tree's root."""
+    """The path of binary `name` ("edfpipe", "edfgen" or fwd-bench's "edfpipe_hop_floor");
+    raises NotFound. A relative `build` directory is taken from the source tree's root."""
     var = ENV_VAR[name]
     if os.environ.get(var):
         path = os.environ[var]
