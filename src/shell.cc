@@ -345,10 +345,16 @@ void edf_shell_save_config(const char* file) noexcept {
     edf::out_errors(saved);
 }
 
-void edf_shell_sleep(uint32_t ms_asked) noexcept {
-  // For scripts (`-i < script`): let traffic flow between commands. Bounded to a minute. The
-  // shell only stops reading input; the control loop keeps serving signals and --duration.
-  const uint32_t ms = std::min<uint32_t>(ms_asked, 60000);
+void edf_shell_sleep(uint32_t ms) noexcept {
+  // For scripts (`-i < script`): let traffic flow between commands. Bounded to a minute, and a
+  // longer one is refused rather than cut short. The shell only stops reading input; the control
+  // loop keeps serving signals and --duration.
+  constexpr uint32_t kMaxSleepMs = 60000;
+  if (ms > kMaxSleepMs) {
+    out("error: sleep " + std::to_string(ms) + ": at most " + std::to_string(kMaxSleepMs) +
+        " ms; nothing changed\n");
+    return;
+  }
   g_shell->sleep_until_tsc = rte_rdtsc() + uint64_t{ms} * rte_get_tsc_hz() / 1000;
 }
 

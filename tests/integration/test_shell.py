@@ -526,6 +526,7 @@ BAD_COMMANDS = [
     "frobnicate",
     "show nothing",
     "sleep -1",
+    "sleep 60001",                          # above the one-minute bound: refused, not shortened
 ]
 
 
@@ -598,6 +599,7 @@ def test_refusals_name_the_problem(refuse_stop_run):
     assert "transmits nothing" in bad["set port 7 rate 1000000"]
     assert "spin_base_ns" in bad["set processing spin 100000001 0"]
     assert "spin_per_byte_ns" in bad["set processing spin 1000 1000001"]
+    assert "sleep 60001: at most 60000 ms" in bad["sleep 60001"]
     for cmd, reply in bad.items():
         if reply.startswith("error:"):
             assert reply.rstrip().endswith("nothing changed"), f"{cmd}: {reply!r}"
