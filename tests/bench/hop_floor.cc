@@ -1,6 +1,7 @@
 // hop_floor.cc: the least a pipeline shaped like edfpipe's can cost, measured on the same devices
 // as edfpipe and dpdk-testpmd, so that tools/fwd-bench can say how much of the gap to testpmd io
-// is the design (two ring hops) and how much is edfpipe's own work on each packet.
+// is the design (two ring hops, a ring per class at each) and how much is edfpipe's own work on
+// each packet.
 //
 // One forwarding lcore (the first worker lcore) loops, for --seconds, over:
 //   io      rx_burst -> tx_burst, as testpmd --forward-mode=io
@@ -8,6 +9,11 @@
 //           docs/architecture.md, single-producer single-consumer, a burst per hop, and nothing else
 //   touch   hops, and each frame's Ethernet type read and an mbuf field written on the way (the
 //           least an RX stage does: look at the frame, leave a note in the mbuf)
+//   classes touch with a ring per class at each hop, as edfpipe has: each frame's class is its
+//           UDP destination port modulo 4 (read at the offset of an untagged IPv4 header without
+//           options), each burst is grouped by class and enqueued a group per ring, every class's
+//           rings are dequeued at each hop, and TX sends what they gave in one tx_burst; no
+//           parse, pick, DRR or statistics
 // RX is port 0 queue 0; TX is port 1 queue 0 if there is a second port, else port 0 (a net_pcap
 // port with rx_pcap and tx_pcap). Frames a tx_burst refuses are freed and counted as dropped.
 //
@@ -28,6 +34,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <csignal>
@@ -46,7 +53,7 @@
 
 namespace {
 
-enum class Mode { kIo, kHops, kTouch };
+enum class Mode { kIo, kHops, kTouch, kClasses };
 
 constexpr unsigned kBurst = 32;
 constexpr unsigned kRingSize = 1024;
@@ -54,6 +61,8 @@ constexpr unsigned kDescs = 1024;
 constexpr unsigned kPoolSize = 8191;
 constexpr unsigned kPoolCache = 256;
 constexpr uint64_t kMaxSeconds = 3600;
+constexpr unsigned kClasses = 4;
+constexpr size_t kDstPortAt = 14 + 20 + 2;  // Ethernet, IPv4 without options, UDP source port
 
 std::atomic<bool> g_stop{false};
 
@@ -63,8 +72,8 @@ struct Floor {
   Mode mode = Mode::kHops;
   uint64_t seconds = 5;
   uint16_t rx_port = 0, tx_port = 0;
-  rte_ring* r1 = nullptr;  // "RX -> EDF"
-  rte_ring* r2 = nullptr;  // "EDF -> TX"
+  std::array<rte_ring*, kClasses> r1{};  // "RX -> EDF" (hops and touch use the first)
+  std::array<rte_ring*, kClasses> r2{};  // "EDF -> TX"
   // Results, written by the forwarding lcore, read by main after rte_eal_wait_lcore().
   uint64_t sent = 0, dropped = 0, busy = 0, elapsed = 0;
 };
@@ -76,6 +85,36 @@ uint16_t send(uint16_t port, rte_mbuf** pkts, uint16_t n, Floor& f) {
     f.dropped += n - s;
   }
   return s;
+}
+
+// The classes mode's three steps for one burst in a: grouped by class into b and enqueued on the
+// class's RX -> EDF ring, moved class by class to the EDF -> TX rings, and sent class by class.
+void forward_classes(Floor& f, rte_mbuf** a, rte_mbuf** b, uint16_t n) {
+  std::array<uint8_t, kBurst> cls{};
+  std::array<unsigned, kClasses + 1> start{};
+  for (uint16_t k = 0; k < n; ++k) {
+    const auto* d = rte_pktmbuf_mtod(a[k], const uint8_t*);
+    cls[k] = rte_pktmbuf_data_len(a[k]) >= kDstPortAt + 2 ? static_cast<uint8_t>(d[kDstPortAt + 1] % kClasses) : 0;
+    a[k]->hash.usr = cls[k];
+    ++start[cls[k] + 1];
+  }
+  for (unsigned c = 0; c < kClasses; ++c) start[c + 1] += start[c];
+  std::array<unsigned, kClasses> fill{};
+  std::copy_n(start.begin(), kClasses, fill.begin());
+  for (uint16_t k = 0; k < n; ++k) b[fill[cls[k]]++] = a[k];
+  for (unsigned c = 0; c < kClasses; ++c)
+    if (start[c + 1] > start[c])
+      (void)rte_ring_sp_enqueue_burst(f.r1[c], reinterpret_cast<void**>(b + start[c]), start[c + 1] - start[c], nullptr);
+  for (unsigned c = 0; c < kClasses; ++c) {
+    const unsigned m = rte_ring_sc_dequeue_burst(f.r1[c], reinterpret_cast<void**>(a), kBurst, nullptr);
+    if (m) (void)rte_ring_sp_enqueue_burst(f.r2[c], reinterpret_cast<void**>(a), m, nullptr);
+  }
+  // One tx_burst for what every class's ring gave, as edfpipe's egress hands the NIC a burst: a
+  // tx_burst per class would pay the PMD's per-call cost (net_pcap writes its file at each) per class.
+  unsigned k = 0;
+  for (unsigned c = 0; c < kClasses && k < kBurst; ++c)
+    k += rte_ring_sc_dequeue_burst(f.r2[c], reinterpret_cast<void**>(a + k), kBurst - k, nullptr);
+  if (k) f.sent += send(f.tx_port, a, static_cast<uint16_t>(k), f);
 }
 
 int forward(void* arg) {
@@ -92,15 +131,17 @@ int forward(void* arg) {
     }
     if (f.mode == Mode::kIo) {
       f.sent += send(f.tx_port, a.data(), n, f);
+    } else if (f.mode == Mode::kClasses) {
+      forward_classes(f, a.data(), b.data(), n);
     } else {
       if (f.mode == Mode::kTouch)
         for (uint16_t k = 0; k < n; ++k)
           a[k]->hash.usr = rte_pktmbuf_mtod(a[k], const rte_ether_hdr*)->ether_type;
       // The rings hold kRingSize - 1 and carry one burst at a time: they cannot refuse.
-      (void)rte_ring_sp_enqueue_burst(f.r1, reinterpret_cast<void**>(a.data()), n, nullptr);
-      const unsigned m = rte_ring_sc_dequeue_burst(f.r1, reinterpret_cast<void**>(b.data()), kBurst, nullptr);
-      (void)rte_ring_sp_enqueue_burst(f.r2, reinterpret_cast<void**>(b.data()), m, nullptr);
-      const unsigned k = rte_ring_sc_dequeue_burst(f.r2, reinterpret_cast<void**>(a.data()), kBurst, nullptr);
+      (void)rte_ring_sp_enqueue_burst(f.r1[0], reinterpret_cast<void**>(a.data()), n, nullptr);
+      const unsigned m = rte_ring_sc_dequeue_burst(f.r1[0], reinterpret_cast<void**>(b.data()), kBurst, nullptr);
+      (void)rte_ring_sp_enqueue_burst(f.r2[0], reinterpret_cast<void**>(b.data()), m, nullptr);
+      const unsigned k = rte_ring_sc_dequeue_burst(f.r2[0], reinterpret_cast<void**>(a.data()), kBurst, nullptr);
       f.sent += send(f.tx_port, a.data(), static_cast<uint16_t>(k), f);
     }
     const uint64_t t = rte_rdtsc();
@@ -117,10 +158,11 @@ int forward(void* arg) {
 }
 
 void usage(FILE* out) {
-  std::fputs("usage: edfpipe_hop_floor [EAL options] -- [--mode io|hops|touch] [--seconds S]\n"
+  std::fputs("usage: edfpipe_hop_floor [EAL options] -- [--mode io|hops|touch|classes] [--seconds S]\n"
              "  io     rx_burst -> tx_burst (testpmd --forward-mode=io)\n"
              "  hops   rx_burst -> ring -> ring -> tx_burst (edfpipe's two ring hops, nothing else)\n"
              "  touch  hops, reading each frame's Ethernet type and writing an mbuf field\n"
+             "  classes  touch with 4 rings per hop, a frame's class its UDP destination port % 4\n"
              "  --seconds S   forwarding time, 1..3600 (5)\n",
              out);
 }
@@ -139,7 +181,8 @@ void parse_args(int argc, char** argv, Floor& f) {
       if (v == "io") f.mode = Mode::kIo;
       else if (v == "hops") f.mode = Mode::kHops;
       else if (v == "touch") f.mode = Mode::kTouch;
-      else die("--mode " + std::string(v) + ": not io, hops or touch");
+      else if (v == "classes") f.mode = Mode::kClasses;
+      else die("--mode " + std::string(v) + ": not io, hops, touch or classes");
     } else if (const edf::Status st = edf::parse_uint<uint64_t>(v, 1, kMaxSeconds, f.seconds); !st.ok()) {
       die("--seconds " + std::string(v) + ": " + st.messages().front());
     }
@@ -162,6 +205,7 @@ const char* to_string(Mode m) {
     case Mode::kIo: return "io";
     case Mode::kHops: return "hops";
     case Mode::kTouch: return "touch";
+    case Mode::kClasses: return "classes";
   }
   return "?";
 }
@@ -187,11 +231,13 @@ int main(int argc, char** argv) {
                                               static_cast<int>(rte_lcore_to_socket_id(lcore)));
   if (!pool) die(std::string("mempool: ") + rte_strerror(rte_errno));
   for (uint16_t p = 0; p < ports && p < 2; ++p) setup_port(p, pool);
-  f.r1 = rte_ring_create("hop_floor_1", kRingSize, static_cast<int>(rte_lcore_to_socket_id(lcore)),
-                         RING_F_SP_ENQ | RING_F_SC_DEQ);
-  f.r2 = rte_ring_create("hop_floor_2", kRingSize, static_cast<int>(rte_lcore_to_socket_id(lcore)),
-                         RING_F_SP_ENQ | RING_F_SC_DEQ);
-  if (!f.r1 || !f.r2) die(std::string("rings: ") + rte_strerror(rte_errno));
+  for (unsigned c = 0; c < kClasses; ++c)
+    for (auto* rings : {&f.r1, &f.r2}) {
+      const std::string name = std::string(rings == &f.r1 ? "hop_floor_rx" : "hop_floor_tx") + std::to_string(c);
+      (*rings)[c] = rte_ring_create(name.c_str(), kRingSize, static_cast<int>(rte_lcore_to_socket_id(lcore)),
+                                    RING_F_SP_ENQ | RING_F_SC_DEQ);
+      if (!(*rings)[c]) die("ring " + name + ": " + rte_strerror(rte_errno));
+    }
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
@@ -210,8 +256,10 @@ int main(int argc, char** argv) {
     (void)rte_eth_dev_stop(p);
     (void)rte_eth_dev_close(p);
   }
-  rte_ring_free(f.r1);
-  rte_ring_free(f.r2);
+  for (unsigned c = 0; c < kClasses; ++c) {
+    rte_ring_free(f.r1[c]);
+    rte_ring_free(f.r2[c]);
+  }
   rte_mempool_free(pool);
   const std::string runtime_dir = rte_eal_get_runtime_dir();
   rte_eal_cleanup();

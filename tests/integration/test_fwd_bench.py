@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 FWD_BENCH = ROOT / "tools" / "fwd-bench"
-CONFIGS = ["floor io", "floor touch", "edfpipe 1 lcore", "edfpipe rx|edf|tx", "edfpipe rx|edf+tx", "testpmd io"]
+CONFIGS = ["floor io", "floor touch", "floor classes", "edfpipe 1 lcore", "edfpipe rx|edf|tx", "edfpipe rx|edf+tx", "testpmd io"]
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def test_one_round_reports_every_configuration(bench_env, tmp_path):
         assert res["median_mpps"][name] > 0, name
         run = res["runs"][name][0]
         assert run["busy_cycles_per_packet"] and run["busy_cycles_per_packet"] > 0, (name, run)
-    for name in ("floor io", "floor touch"):
+    for name in ("floor io", "floor touch", "floor classes"):
         assert res["runs"][name][0]["dropped"] == 0
     # Every ratio is to testpmd io, measured in the same round.
     assert set(res["ratio"]) == set(CONFIGS) - {"testpmd io"}
