@@ -76,6 +76,7 @@ struct Floor {
   std::array<rte_ring*, kClasses> r2{};  // "EDF -> TX"
   // Results, written by the forwarding lcore, read by main after rte_eal_wait_lcore().
   uint64_t sent = 0, dropped = 0, busy = 0, elapsed = 0;
+  std::atomic<bool> done{false};  // set by the forwarding lcore as it returns
 };
 
 uint16_t send(uint16_t port, rte_mbuf** pkts, uint16_t n, Floor& f) {
@@ -149,6 +150,7 @@ int forward(void* arg) {
     now = t;
   }
   f.elapsed = now - start;
+  f.done.store(true, std::memory_order_release);
   return 0;
 }
 
@@ -243,6 +245,10 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, on_signal);
   if (const int rc = rte_eal_remote_launch(forward, &f, lcore); rc != 0)
     die("cannot launch lcore " + std::to_string(lcore) + ": " + rte_strerror(-rc));
+  // The main lcore sleeps meanwhile: rte_eal_wait_lcore() polls, and a CPU busy with it is taken
+  // from the forwarding lcore where two CPUs share a core (testpmd's main lcore blocks on its
+  // prompt; edfpipe's sleeps in its control loop).
+  while (!f.done.load(std::memory_order_acquire)) rte_delay_us_sleep(1000);
   (void)rte_eal_wait_lcore(lcore);
 
   const double secs = static_cast<double>(f.elapsed) / static_cast<double>(rte_get_tsc_hz());
