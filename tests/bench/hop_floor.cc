@@ -89,7 +89,7 @@ uint16_t send(uint16_t port, rte_mbuf** pkts, uint16_t n, Floor& f) {
 }
 
 // The classes mode's three steps for one burst in a: grouped by class into b and enqueued on the
-// class's RX -> EDF ring, moved class by class to the EDF -> TX rings, and sent class by class.
+// class's RX -> EDF ring, moved class by class to the EDF -> TX rings, and sent in one tx_burst.
 void forward_classes(Floor& f, rte_mbuf** a, rte_mbuf** b, uint16_t n) {
   std::array<uint8_t, kBurst> cls{};
   std::array<unsigned, kClasses + 1> start{};
