@@ -57,3 +57,17 @@ def test_missing_floor_binary_is_named(bench_env, tmp_path):
     assert p.returncode == 2
     assert f"HOP_FLOOR={tmp_path / 'nope'}: no such file" in p.stderr
     assert "Traceback" not in p.stderr
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--rounds", "0"], "--rounds: 0: out of range 1..1000"),
+    (["--seconds", "0"], "--seconds: 0: out of range 1..3600"),
+    (["--sizes", "64,,1024"], "--sizes: '': not a whole number"),
+    (["--sizes", "59"], "--sizes: 59: out of range 60..1518"),
+    (["--sizes", "1519"], "--sizes: 1519: out of range 60..1518"),
+])
+def test_bad_options_are_named(bench_env, args, says):
+    p = subprocess.run([str(FWD_BENCH), *args], env=bench_env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2
+    assert says in p.stderr
+    assert "Traceback" not in p.stderr
