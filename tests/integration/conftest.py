@@ -44,6 +44,11 @@ def edfpipe_bin():
 
 
 @pytest.fixture(scope="session")
+def hop_floor_bin():
+    return _required_file("HOP_FLOOR")
+
+
+@pytest.fixture(scope="session")
 def edfpcap_py():
     return _required_file("EDFPCAP", str(SOURCE_ROOT / "tools" / "edfpcap.py"))
 

@@ -20,14 +20,10 @@ CONFIGS = ["floor io", "floor touch", "floor classes", "edfpipe 1 lcore", "edfpi
 
 
 @pytest.fixture(scope="module")
-def bench_env():
-    env = dict(os.environ)
-    for var in ("EDFPIPE", "HOP_FLOOR"):
-        if not env.get(var) or not os.path.isfile(env[var]):
-            pytest.fail(f"environment variable {var} is not set to a built binary", pytrace=False)
+def bench_env(edfpipe_bin, hop_floor_bin):
     if not shutil.which("dpdk-testpmd"):
         pytest.fail("dpdk-testpmd is not on PATH (Debian package dpdk)", pytrace=False)
-    return env
+    return dict(os.environ, EDFPIPE=edfpipe_bin, HOP_FLOOR=hop_floor_bin)
 
 
 def test_one_round_reports_every_configuration(bench_env, tmp_path):
